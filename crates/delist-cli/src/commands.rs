@@ -1,0 +1,438 @@
+//! One function per command; each returns the exit code or an error (exit 2).
+
+use crate::args::{CatalogCommand, Cli, Command, Common, ExplainArgs, LookupArgs, ScanArgs};
+use crate::output::{emit, sinks};
+use anyhow::{Context, Result, anyhow, bail};
+use delist_collect::target::Target;
+use delist_core::catalog::{self, Catalog, SourceFile, oui::OuiTable};
+use delist_core::policy::{Policy, parse_fail_on};
+use delist_core::report::{CatalogRef, INVENTORY_SCHEMA, Inventory, Report, Tool};
+use delist_core::{Confidence, Matcher, Selection};
+use delist_report::Format;
+use jiff::civil::Date;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Scan(a) => scan(&a, false),
+        Command::Inventory(a) => scan(&a, true),
+        Command::Lists(a) => lists(&a),
+        Command::Vendors(a) => vendors(&a),
+        Command::Explain(a) => explain(&a),
+        Command::Catalog(CatalogCommand::Check { dir, common }) => catalog_check(&dir, &common),
+        Command::Catalog(CatalogCommand::ImportOui { files, out, registry_date, registry_source, common }) => {
+            import_oui(&files, &out, registry_date.as_deref(), registry_source.as_deref(), &common)
+        }
+    }
+}
+
+/// Today's date, for deadlines and waiver expiry. `DELIST_TODAY` pins it (tests, reproducible
+/// reports of a past day).
+fn today() -> Result<Date> {
+    match std::env::var("DELIST_TODAY") {
+        Ok(s) => s.parse().with_context(|| format!("DELIST_TODAY={s:?} is not a date such as 2026-11-28")),
+        Err(_) => Ok(jiff::Zoned::now().date()),
+    }
+}
+
+/// Every .toml and .csv under a directory, as catalog source files relative to it.
+fn read_catalog_dir(dir: &Path) -> Result<Vec<SourceFile>> {
+    fn walk(dir: &Path, base: &Path, out: &mut Vec<SourceFile>, depth: usize) -> Result<()> {
+        if depth > 8 {
+            bail!("{}: catalog directories nest at most 8 deep", dir.display());
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read catalog directory {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, base, out, depth + 1)?;
+            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("toml" | "csv")) {
+                let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
+                let rel = p.strip_prefix(base).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+                out.push(SourceFile { name: p.display().to_string(), rel, text });
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out, 0)?;
+    Ok(out)
+}
+
+fn diagnostics_error(diags: &[catalog::Diagnostic]) -> anyhow::Error {
+    for d in diags {
+        eprintln!("{d}");
+    }
+    anyhow!("{} problem(s) in catalog or policy files (listed above)", diags.len())
+}
+
+/// The built-in catalog with the user's directories layered over it.
+fn load_catalog(extra: &[PathBuf]) -> Result<Catalog> {
+    let mut files = catalog::builtin_files();
+    for dir in extra {
+        files.extend(read_catalog_dir(dir)?);
+    }
+    catalog::load(&files).map_err(|d| diagnostics_error(&d))
+}
+
+fn format_of(common: &Common) -> Result<Vec<crate::output::Sink>> {
+    sinks(&common.output)
+}
+
+fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
+    let outputs = format_of(&a.common)?;
+    let catalog = load_catalog(&a.common.catalog)?;
+    let today = today()?;
+    let policy = match &a.policy {
+        Some(p) => Some(read_policy(p, &catalog)?),
+        None if Path::new("delist.toml").is_file() => Some(read_policy(Path::new("delist.toml"), &catalog)?),
+        None => None,
+    };
+    let fail_on = match (&a.fail_on, policy.as_ref().and_then(|p| p.fail_on)) {
+        (Some(s), _) => parse_fail_on(s).map_err(|e| anyhow!("--fail-on: {e}"))?,
+        (None, Some(level)) => level,
+        (None, None) => Some(Confidence::Likely),
+    };
+    let selection = if !a.lists.is_empty() {
+        Selection::of_ids(&catalog, &a.lists).map_err(|u| anyhow!("--lists: unknown list(s): {}", u.join(", ")))?
+    } else if let Some(ids) = policy.as_ref().and_then(|p| p.lists.clone()) {
+        Selection::of_ids(&catalog, &ids).map_err(|u| anyhow!("policy lists: unknown list(s): {}", u.join(", ")))?
+    } else {
+        Selection::default_for(&catalog)
+    };
+    let targets: Vec<Target> = if a.targets.is_empty() {
+        vec![Target::live()]
+    } else {
+        a.targets.iter().map(|t| Target::parse(t).map_err(|e| anyhow!("{e}"))).collect::<Result<_>>()?
+    };
+
+    let bar = (!a.common.quiet && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("static template"));
+        b.enable_steady_tick(std::time::Duration::from_millis(120));
+        b
+    });
+    let verbose = a.common.verbose;
+    let mut artifacts = Vec::new();
+    let mut errors = Vec::new();
+    for t in &targets {
+        let progress = |step: &str| {
+            if let Some(b) = &bar {
+                b.set_message(format!("{}: {step}", t.input));
+            } else if verbose {
+                eprintln!("delist: {}: {step}", t.input);
+            }
+        };
+        let out = t.collect(&progress);
+        artifacts.extend(out.artifacts);
+        errors.extend(out.errors);
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let report_targets: Vec<delist_core::report::Target> = targets
+        .iter()
+        .map(|t| delist_core::report::Target { input: t.input.clone(), kind: t.kind.as_str().into() })
+        .collect();
+    let tool = Tool::this(VERSION);
+
+    if inventory_only {
+        let inv = Inventory {
+            schema: INVENTORY_SCHEMA.into(),
+            tool,
+            targets: report_targets,
+            artifacts,
+            errors,
+        };
+        emit(&outputs, |f| delist_report::inventory(&inv, f))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let matcher = Matcher::new(&catalog);
+    let mut findings: Vec<_> = artifacts.iter().flat_map(|art| matcher.evaluate(art, &selection, today)).collect();
+    let notices = policy.as_ref().map(|p| p.apply(&mut findings, today)).unwrap_or_default();
+    let mut report = Report::new(
+        tool,
+        CatalogRef {
+            version: catalog.version.clone(),
+            lists: selection.ids(&catalog).into_iter().map(String::from).collect(),
+        },
+        report_targets,
+        artifacts.len(),
+        findings,
+        errors,
+    );
+    report.notices = notices;
+    report.recount();
+    if !a.common.quiet {
+        for n in &report.notices {
+            eprintln!("delist: {}", n.message);
+        }
+    }
+    emit(&outputs, |f| delist_report::report(&report, f))?;
+    Ok(if report.fails(fail_on) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn read_policy(path: &Path, catalog: &Catalog) -> Result<Policy> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read policy {}", path.display()))?;
+    Policy::parse(&path.display().to_string(), &text, catalog).map_err(|d| diagnostics_error(&d))
+}
+
+fn lists(a: &LookupArgs) -> Result<ExitCode> {
+    let outputs = format_of(&a.common)?;
+    let catalog = load_catalog(&a.common.catalog)?;
+    let today = today()?;
+    let chosen: Vec<_> = match &a.id {
+        Some(id) => vec![catalog.list(id).ok_or_else(|| anyhow!("no list {id:?}; `delist lists` shows them all"))?],
+        None => catalog.lists.iter().collect(),
+    };
+    emit(&outputs, |f| match (f, &a.id) {
+        (Format::Json, Some(_)) => delist_report::json(chosen[0]),
+        (Format::Json, None) => delist_report::json(&chosen),
+        (Format::Table, Some(_)) => delist_report::catalog::list_detail(chosen[0], today),
+        (Format::Table, None) => delist_report::catalog::lists_table(&chosen),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A vendor as `delist vendors -o json` shows it: the catalog entry plus its MAC assignments.
+#[derive(serde::Serialize)]
+struct VendorView<'a> {
+    #[serde(flatten)]
+    vendor: &'a catalog::Vendor,
+    oui: Vec<&'a catalog::oui::Assignment>,
+}
+
+fn vendors(a: &LookupArgs) -> Result<ExitCode> {
+    let outputs = format_of(&a.common)?;
+    let catalog = load_catalog(&a.common.catalog)?;
+    let chosen: Vec<_> = match &a.id {
+        Some(id) => {
+            vec![catalog.vendor(id).ok_or_else(|| anyhow!("no vendor {id:?}; `delist vendors` shows them all"))?]
+        }
+        None => catalog.vendors.iter().collect(),
+    };
+    let views: Vec<VendorView> = chosen
+        .iter()
+        .map(|v| VendorView { vendor: v, oui: catalog.oui.assignments.iter().filter(|o| o.vendor == v.id).collect() })
+        .collect();
+    emit(&outputs, |f| match (f, &a.id) {
+        (Format::Json, Some(_)) => delist_report::json(&views[0]),
+        (Format::Json, None) => delist_report::json(&views),
+        (Format::Table, Some(_)) => delist_report::catalog::vendor_detail(chosen[0], &catalog),
+        (Format::Table, None) => delist_report::catalog::vendors_table(&chosen, &catalog),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(a: &ExplainArgs) -> Result<ExitCode> {
+    let outputs = format_of(&a.common)?;
+    let catalog = load_catalog(&a.common.catalog)?;
+    let today = today()?;
+    let id = a.id.trim();
+    if let Some(l) = catalog.list(id) {
+        emit(&outputs, |f| match f {
+            Format::Json => delist_report::json(l),
+            Format::Table => delist_report::catalog::list_detail(l, today),
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(v) = catalog.vendor(id) {
+        emit(&outputs, |f| match f {
+            Format::Json => delist_report::json(v),
+            Format::Table => delist_report::catalog::vendor_detail(v, &catalog),
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(path) = &a.report {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read report {}", path.display()))?;
+        let report: Report = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a delist.report/1 document", path.display()))?;
+        if let Some(finding) = report.findings.iter().find(|f| f.id == id) {
+            emit(&outputs, |f| match f {
+                Format::Json => delist_report::json(finding),
+                Format::Table => explain_finding(finding),
+            })?;
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    // An identifier value: which vendor it belongs to and why.
+    let hits: Vec<(&catalog::Vendor, &catalog::Identifier)> = catalog
+        .vendors
+        .iter()
+        .flat_map(|v| v.identifiers.iter().map(move |i| (v, i)))
+        .filter(|(_, i)| i.value.eq_ignore_ascii_case(id))
+        .collect();
+    let matcher = Matcher::new(&catalog);
+    let named = matcher.vendors_named(id);
+    if hits.is_empty() && named.is_empty() {
+        let hint = if a.report.is_none() && id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            " (for a finding id, pass the report it comes from with --report REPORT.json)"
+        } else {
+            ""
+        };
+        bail!("{id:?} is no list, vendor, identifier, name or finding delist knows{hint}");
+    }
+    emit(&outputs, |f| match f {
+        Format::Json => delist_report::json(&serde_json::json!({
+            "identifiers": hits.iter().map(|(v, i)| serde_json::json!({"vendor": v.id, "identifier": i})).collect::<Vec<_>>(),
+            "names": named.iter().map(|v| &v.id).collect::<Vec<_>>(),
+        })),
+        Format::Table => {
+            let mut s = String::new();
+            for (v, i) in &hits {
+                s.push_str(&format!("{} is a {} identifier of {} ({})\n", i.value, i.label(), v.id, v.name));
+                if let Some(p) = &i.product {
+                    s.push_str(&format!("  product: {p}\n"));
+                }
+                if !i.note.is_empty() {
+                    s.push_str(&format!("  note: {}\n", i.note));
+                }
+                for src in &i.sources {
+                    s.push_str(&format!("  source: {src}\n"));
+                }
+            }
+            for v in &named {
+                s.push_str(&format!(
+                    "{id:?} names {} ({}): in a vendor, maintainer or publisher field it is `likely` evidence\n",
+                    v.id, v.name
+                ));
+            }
+            s
+        }
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain_finding(f: &delist_core::Finding) -> String {
+    let mut s = format!(
+        "finding {}: {} {} is {} a product of {} ({})\n",
+        f.id, f.artifact.kind, f.artifact.name, f.confidence, f.vendor, f.vendor_name
+    );
+    s.push_str(&format!("  at {} in {}\n\n  evidence\n", f.artifact.path, f.artifact.target));
+    for e in &f.evidence {
+        s.push_str(&format!("    {:<10} {} = {:?} matches {}\n", e.strength, e.field, e.value, e.identifier));
+    }
+    s.push_str("\n  covered by\n");
+    for l in &f.lists {
+        s.push_str(&format!("    {}  {}", l.id, l.title));
+        if let Some(d) = &l.deadline {
+            s.push_str(&format!(" (deadline {d})"));
+        }
+        s.push('\n');
+        if let Some(q) = &l.qualifier {
+            s.push_str(&format!("      only: {q}\n"));
+        }
+    }
+    if let Some(r) = &f.remediation {
+        s.push_str(&format!("\n  remove with: {r}\n"));
+    }
+    s
+}
+
+fn catalog_check(dir: &Path, common: &Common) -> Result<ExitCode> {
+    let outputs = format_of(common)?;
+    let own = read_catalog_dir(dir)?;
+    if own.is_empty() {
+        bail!("{}: no catalog files (*.toml under lists/ and vendors/)", dir.display());
+    }
+    // A complete catalog (ours) stands alone; a user's additions are checked over the built-in
+    // one, since they may extend its vendors.
+    let standalone = own.iter().any(|f| f.rel == "catalog.toml");
+    let files: Vec<SourceFile> =
+        if standalone { own } else { catalog::builtin_files().into_iter().chain(own).collect() };
+    match catalog::load(&files) {
+        Ok(c) => {
+            let idents: usize = c.vendors.iter().map(|v| v.identifiers.len()).sum();
+            emit(&outputs, |f| match f {
+                Format::Json => delist_report::json(&serde_json::json!({
+                    "ok": true, "lists": c.lists.len(), "vendors": c.vendors.len(),
+                    "identifiers": idents, "oui": c.oui.assignments.len(), "problems": [],
+                })),
+                Format::Table => format!(
+                    "{}: ok: {} lists, {} vendors, {} identifiers, {} MAC assignments\n",
+                    dir.display(),
+                    c.lists.len(),
+                    c.vendors.len(),
+                    idents,
+                    c.oui.assignments.len()
+                ),
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(diags) => {
+            emit(&outputs, |f| match f {
+                Format::Json => delist_report::json(&serde_json::json!({
+                    "ok": false,
+                    "problems": diags.iter().map(|d| serde_json::json!({
+                        "file": d.file, "line": d.line, "column": d.column, "message": d.message,
+                    })).collect::<Vec<_>>(),
+                })),
+                Format::Table => diags.iter().map(|d| format!("{d}\n")).collect(),
+            })?;
+            eprintln!("delist: error: {} problem(s) in {}", diags.len(), dir.display());
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+fn import_oui(
+    files: &[PathBuf],
+    out: &Path,
+    registry_date: Option<&str>,
+    registry_source: Option<&str>,
+    common: &Common,
+) -> Result<ExitCode> {
+    let catalog = load_catalog(&common.catalog)?;
+    let mut inputs = Vec::new();
+    let mut newest: Option<std::time::SystemTime> = None;
+    for f in files {
+        // The registry files are a few MB each; 64 MiB is far above any real one.
+        let md = std::fs::metadata(f).with_context(|| format!("cannot read {}", f.display()))?;
+        if md.len() > 64 << 20 {
+            bail!("{}: {} bytes is not an IEEE registry file", f.display(), md.len());
+        }
+        newest = newest.max(md.modified().ok());
+        let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+        inputs.push((f.display().to_string(), text));
+    }
+    let date = match registry_date {
+        Some(d) => d.parse::<Date>().with_context(|| format!("--registry-date {d:?} is not a date"))?.to_string(),
+        None => newest
+            .and_then(|t| jiff::Timestamp::try_from(t).ok())
+            .map(|t| format!("{} (file modification date)", t.to_zoned(jiff::tz::TimeZone::UTC).date()))
+            .unwrap_or_else(|| "unknown".into()),
+    };
+    let (mut table, counts) = OuiTable::import(&inputs, &catalog.vendors).map_err(|e| anyhow!(e))?;
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned()))
+        .collect();
+    table.provenance = vec![
+        "Generated by `delist catalog import-oui`; do not edit by hand.".into(),
+        format!("source: IEEE Registration Authority registry files {}", names.join(", ")),
+        format!("registry-from: {}", registry_source.unwrap_or("unspecified")),
+        format!("registry-date: {date}"),
+        "selection: assignments whose organisation equals a vendor's `oui-org` identifier (trimmed, byte for byte)".into(),
+    ];
+    if !common.quiet {
+        for (org, n) in &counts {
+            eprintln!("{n:>6}  {org}");
+        }
+        eprintln!("{:>6}  assignments in all", table.assignments.len());
+    }
+    let csv = table.to_csv();
+    if out == Path::new("-") {
+        print!("{csv}");
+    } else {
+        std::fs::write(out, csv).with_context(|| format!("writing {}", out.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

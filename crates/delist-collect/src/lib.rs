@@ -1,0 +1,63 @@
+//! delist's collectors: each turns one kind of source into [`Artifact`]s.
+//!
+//! A collector is one module per source (`dpkg`, `rpm`, `apk`, …) implementing [`Collector`],
+//! registered in [`all`]. Collectors read only through [`Root`] (bounded, read-only, resolved
+//! inside the target); their parsers are pure functions of bytes so they can be fuzzed. A broken
+//! file or record becomes a [`ScanError`] in the output and the collector goes on.
+//!
+//! Where a new collector goes: a module here, a line in [`all`], fixtures under
+//! `tests/fixtures/<module>/` with the script that made them.
+
+pub mod apk;
+pub mod dpkg;
+pub mod flatpak;
+pub mod homebrew;
+pub mod pacman;
+pub mod root;
+// pub mod rpm; (being written)
+pub mod snap;
+pub mod target;
+
+use delist_core::{Artifact, ScanError};
+pub use root::Root;
+
+/// What collectors hand back: artifacts, and the problems met on the way.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub artifacts: Vec<Artifact>,
+    pub errors: Vec<ScanError>,
+}
+
+impl Output {
+    pub fn error(&mut self, path: &str, error: impl std::fmt::Display) {
+        self.errors.push(ScanError { path: path.to_string(), error: error.to_string() });
+    }
+}
+
+/// Where the collector is running: the target as the user wrote it, and its files.
+pub struct Context<'a> {
+    /// The target as given (`rootfs:/mnt/img`, `/` for the live machine).
+    pub target: &'a str,
+    pub root: &'a Root,
+}
+
+/// One kind of source.
+pub trait Collector: Send + Sync {
+    /// Stable kebab-case name (`dpkg`), shown in progress and `--help`.
+    fn id(&self) -> &'static str;
+    /// Reads its source under the root, if present, into `out`. Absence is not an error.
+    fn collect(&self, cx: &Context<'_>, out: &mut Output);
+}
+
+/// Every collector of an installed system's package databases, in the order they run.
+pub fn all() -> Vec<Box<dyn Collector>> {
+    vec![
+        Box::new(dpkg::Dpkg),
+        // Box::new(rpm::Rpm),
+        Box::new(apk::Apk),
+        Box::new(pacman::Pacman),
+        Box::new(snap::Snap),
+        Box::new(flatpak::Flatpak),
+        Box::new(homebrew::Homebrew),
+    ]
+}

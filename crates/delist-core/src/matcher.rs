@@ -1,0 +1,386 @@
+//! Attribution: artifacts in, findings out.
+//!
+//! The catalog is compiled once ([`Matcher::new`]) into hash indexes keyed by normalised names
+//! and exact identifiers, plus one Aho-Corasick automaton over every vendor name for finding
+//! mentions in free text. Evaluation is pure: the same artifacts, catalog, selection and date
+//! give the same findings.
+//!
+//! What counts (CONTRACT "Confidence"):
+//! - a publisher-role field whose normalised value *is* a vendor name, alias, brand or signer
+//!   name is `likely`;
+//! - a catalog package name of the artifact's own ecosystem is `possible` alone, and `confirmed`
+//!   together with a publisher field naming the same vendor;
+//! - a homepage on a vendor's domain is `possible`;
+//! - free text (summaries, descriptions) is never evidence: a package that mentions a vendor is
+//!   not the vendor's product.
+//!
+//! A finding exists only where a selected list covers the vendor (or an owner of it) for this
+//! kind of product on the evaluation date.
+
+use crate::catalog::{Catalog, Cover, IdKind, List, ListKind, ListStatus, Scope, Vendor};
+use crate::model::{Artifact, ArtifactKind, Confidence, Evidence, Finding, ListRef, Role, finding_id};
+use crate::normalize;
+use aho_corasick::AhoCorasick;
+use jiff::civil::Date;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Index into the catalog: (vendor, identifier) or (vendor, name) positions.
+#[derive(Debug, Clone, Copy)]
+struct IdRef {
+    vendor: usize,
+    ident: Option<usize>,
+}
+
+/// Which lists a scan applies.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    lists: Vec<usize>,
+}
+
+impl Selection {
+    /// Every binding ban list that is in force: the default of CONTRACT.
+    pub fn default_for(catalog: &Catalog) -> Self {
+        Self {
+            lists: catalog
+                .lists
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.binding && l.status == ListStatus::InForce && l.kind == ListKind::Ban)
+                .map(|(i, _)| i)
+                .collect(),
+        }
+    }
+
+    /// The named lists, in the catalog's order. Unknown ids are returned as the error.
+    pub fn of_ids(catalog: &Catalog, ids: &[String]) -> Result<Self, Vec<String>> {
+        let unknown: Vec<String> = ids.iter().filter(|id| catalog.list(id).is_none()).cloned().collect();
+        if !unknown.is_empty() {
+            return Err(unknown);
+        }
+        Ok(Self {
+            lists: catalog.lists.iter().enumerate().filter(|(_, l)| ids.contains(&l.id)).map(|(i, _)| i).collect(),
+        })
+    }
+
+    pub fn ids<'a>(&self, catalog: &'a Catalog) -> Vec<&'a str> {
+        self.lists.iter().map(|i| catalog.lists[*i].id.as_str()).collect()
+    }
+}
+
+/// The compiled catalog.
+pub struct Matcher<'c> {
+    catalog: &'c Catalog,
+    /// Normalised vendor names, aliases, brands, signers and store-developer names.
+    names: HashMap<String, Vec<IdRef>>,
+    /// (ecosystem, package name) → identifiers.
+    packages: HashMap<(String, String), Vec<IdRef>>,
+    /// Domain → identifiers.
+    domains: HashMap<String, Vec<IdRef>>,
+    /// Every vendor name as a padded key, for token-boundary mentions.
+    mention_keys: Vec<(usize, String)>,
+    mentions: Option<AhoCorasick>,
+}
+
+/// What one artifact says about one vendor.
+#[derive(Default)]
+struct VendorEvidence {
+    evidence: Vec<Evidence>,
+    idents: Vec<usize>,
+    by_publisher: bool,
+    by_package: bool,
+}
+
+impl<'c> Matcher<'c> {
+    pub fn new(catalog: &'c Catalog) -> Self {
+        let mut names: HashMap<String, Vec<IdRef>> = HashMap::new();
+        let mut packages: HashMap<(String, String), Vec<IdRef>> = HashMap::new();
+        let mut domains: HashMap<String, Vec<IdRef>> = HashMap::new();
+        let mut mention_keys = Vec::new();
+        for (vi, v) in catalog.vendors.iter().enumerate() {
+            for n in v.names() {
+                let k = normalize::key(n);
+                if !k.is_empty() {
+                    names.entry(k.clone()).or_default().push(IdRef { vendor: vi, ident: None });
+                    mention_keys.push((vi, normalize::padded(&k)));
+                }
+            }
+            for (ii, id) in v.identifiers.iter().enumerate() {
+                let r = IdRef { vendor: vi, ident: Some(ii) };
+                match id.kind {
+                    IdKind::Signer | IdKind::Brand | IdKind::StoreDeveloper => {
+                        let k = normalize::key(&id.value);
+                        if !k.is_empty() {
+                            names.entry(k.clone()).or_default().push(r);
+                            if id.kind == IdKind::Brand {
+                                mention_keys.push((vi, normalize::padded(&k)));
+                            }
+                        }
+                    }
+                    IdKind::Package => {
+                        if let Some(eco) = &id.ecosystem {
+                            packages.entry((eco.clone(), id.value.to_lowercase())).or_default().push(r);
+                        }
+                    }
+                    IdKind::Domain => domains.entry(id.value.to_lowercase()).or_default().push(r),
+                    _ => {}
+                }
+            }
+        }
+        for refs in names.values_mut() {
+            refs.dedup_by_key(|r| r.vendor);
+        }
+        let mentions = AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .build(mention_keys.iter().map(|(_, k)| k.as_str()))
+            .ok();
+        Self { catalog, names, packages, domains, mention_keys, mentions }
+    }
+
+    pub fn catalog(&self) -> &'c Catalog {
+        self.catalog
+    }
+
+    /// Vendors whose name occurs in `text` on token boundaries. For screening and for telling
+    /// a mention apart from an attribution; never evidence on its own.
+    pub fn mentions(&self, text: &str) -> Vec<&'c str> {
+        let Some(ac) = &self.mentions else { return Vec::new() };
+        let hay = normalize::padded(&normalize::key(text));
+        let mut out: Vec<&str> = ac
+            .find_overlapping_iter(&hay)
+            .map(|m| self.catalog.vendors[self.mention_keys[m.pattern().as_usize()].0].id.as_str())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The vendors a publisher-like value names (equality of normalised names).
+    pub fn vendors_named(&self, value: &str) -> Vec<&'c Vendor> {
+        let k = normalize::key(value);
+        self.names.get(&k).map_or_else(Vec::new, |refs| refs.iter().map(|r| &self.catalog.vendors[r.vendor]).collect())
+    }
+
+    fn domain_refs(&self, url: &str) -> Vec<IdRef> {
+        let host = url.split("://").nth(1).unwrap_or(url);
+        let host = host.split(['/', ':', '?', '#']).next().unwrap_or("").to_ascii_lowercase();
+        let host = host.trim_end_matches('.');
+        let mut out = Vec::new();
+        let mut cur = host;
+        loop {
+            if let Some(r) = self.domains.get(cur) {
+                out.extend(r.iter().copied());
+            }
+            match cur.split_once('.') {
+                Some((_, rest)) if rest.contains('.') => cur = rest,
+                _ => break,
+            }
+        }
+        out
+    }
+
+    fn ident_label(&self, r: IdRef, fallback_name: &str) -> String {
+        match r.ident {
+            Some(i) => self.catalog.vendors[r.vendor].identifiers[i].label(),
+            None => format!("name:{fallback_name}"),
+        }
+    }
+
+    /// What the artifact says about each vendor.
+    fn gather(&self, a: &Artifact) -> BTreeMap<usize, VendorEvidence> {
+        let mut per: BTreeMap<usize, VendorEvidence> = BTreeMap::new();
+        let eco = a.kind.ecosystem();
+        for f in &a.fields {
+            match f.role {
+                Role::Publisher => {
+                    let k = normalize::key(&f.value);
+                    for r in self.names.get(&k).into_iter().flatten() {
+                        let v = &self.catalog.vendors[r.vendor];
+                        let alias = v.names().find(|n| normalize::key(n) == k).unwrap_or(&v.name).to_string();
+                        let e = per.entry(r.vendor).or_default();
+                        e.by_publisher = true;
+                        e.idents.extend(r.ident);
+                        e.evidence.push(Evidence {
+                            field: f.field.clone(),
+                            value: f.value.clone(),
+                            identifier: self.ident_label(*r, &alias),
+                            strength: Confidence::Likely,
+                        });
+                    }
+                }
+                Role::Name => {
+                    let Some(eco) = eco else { continue };
+                    let key = (eco.to_string(), f.value.to_lowercase());
+                    for r in self.packages.get(&key).into_iter().flatten() {
+                        let e = per.entry(r.vendor).or_default();
+                        e.by_package = true;
+                        e.idents.extend(r.ident);
+                        e.evidence.push(Evidence {
+                            field: f.field.clone(),
+                            value: f.value.clone(),
+                            identifier: self.ident_label(*r, &f.value),
+                            strength: Confidence::Possible,
+                        });
+                    }
+                }
+                Role::Homepage => {
+                    for r in self.domain_refs(&f.value) {
+                        let e = per.entry(r.vendor).or_default();
+                        e.idents.extend(r.ident);
+                        e.evidence.push(Evidence {
+                            field: f.field.clone(),
+                            value: f.value.clone(),
+                            identifier: self.ident_label(r, &f.value),
+                            strength: Confidence::Possible,
+                        });
+                    }
+                }
+                Role::Text | Role::Other => {}
+            }
+        }
+        per
+    }
+
+    /// The categories the artifact falls in for this vendor: the matched identifiers' own, and
+    /// for installed software the software-like categories the vendor makes.
+    fn categories(&self, vendor: &Vendor, a: &Artifact, idents: &[usize]) -> HashSet<String> {
+        let mut out: HashSet<String> = HashSet::new();
+        for i in idents {
+            out.extend(vendor.categories_of(&vendor.identifiers[*i]).iter().cloned());
+        }
+        if is_software(a.kind) {
+            out.insert("software".into());
+            out.extend(
+                vendor.makes.iter().filter(|c| matches!(c.as_str(), "security-software" | "mobile-app")).cloned(),
+            );
+        }
+        out
+    }
+
+    fn cover_applies(
+        &self,
+        cover: &Cover,
+        vendor: &Vendor,
+        product: Option<&str>,
+        idents: &[usize],
+        cats: &HashSet<String>,
+        today: Date,
+    ) -> bool {
+        if cover.since.is_some_and(|d| d > today) || cover.until.is_some_and(|d| d <= today) {
+            return false;
+        }
+        match cover.scope {
+            Scope::All => true,
+            Scope::Products => {
+                let named = |p: &str| cover.products.iter().any(|c| c.eq_ignore_ascii_case(p));
+                product.is_some_and(named)
+                    || idents.iter().any(|i| {
+                        let id = &vendor.identifiers[*i];
+                        named(&id.value) || id.product.as_deref().is_some_and(named)
+                    })
+            }
+            Scope::Categories => cover.categories.iter().any(|c| cats.contains(c)),
+            Scope::Origin => false,
+        }
+    }
+
+    /// The selected lists that cover this vendor's artifact, with the qualifier of each.
+    fn covering(
+        &self,
+        selection: &Selection,
+        vendor_idx: usize,
+        product: Option<&str>,
+        idents: &[usize],
+        cats: &HashSet<String>,
+        today: Date,
+    ) -> Vec<ListRef> {
+        let vendor = &self.catalog.vendors[vendor_idx];
+        let lineage: Vec<&str> = self.catalog.lineage(&vendor.id).iter().map(|v| v.id.as_str()).collect();
+        let mut out = Vec::new();
+        for li in &selection.lists {
+            let list: &List = &self.catalog.lists[*li];
+            let mut qualifiers = Vec::new();
+            let mut covered = false;
+            for c in list.covers.iter().filter(|c| lineage.contains(&c.vendor.as_str())) {
+                if self.cover_applies(c, vendor, product, idents, cats, today) {
+                    covered = true;
+                    if !c.qualifier.is_empty() && !qualifiers.contains(&c.qualifier) {
+                        qualifiers.push(c.qualifier.clone());
+                    }
+                }
+            }
+            if covered {
+                out.push(ListRef {
+                    id: list.id.clone(),
+                    title: list.title.clone(),
+                    authority: list.authority.clone(),
+                    deadline: list.final_deadline().map(|d| d.date.to_string()),
+                    binding: list.binding,
+                    qualifier: (!qualifiers.is_empty()).then(|| qualifiers.join("; ")),
+                });
+            }
+        }
+        out
+    }
+
+    /// Every finding for one artifact under the selected lists on `today`.
+    pub fn evaluate(&self, a: &Artifact, selection: &Selection, today: Date) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for (vi, mut ve) in self.gather(a) {
+            let vendor = &self.catalog.vendors[vi];
+            let mut confidence = ve.evidence.iter().map(|e| e.strength).max().unwrap_or(Confidence::Possible);
+            if ve.by_package && ve.by_publisher {
+                confidence = Confidence::Confirmed;
+            }
+            ve.idents.sort_unstable();
+            ve.idents.dedup();
+            let product = ve.idents.iter().find_map(|i| vendor.identifiers[*i].product.clone());
+            let cats = self.categories(vendor, a, &ve.idents);
+            let lists = self.covering(selection, vi, product.as_deref(), &ve.idents, &cats, today);
+            if lists.is_empty() {
+                continue;
+            }
+            out.push(Finding {
+                id: finding_id(a, &vendor.id),
+                vendor: vendor.id.clone(),
+                vendor_name: vendor.name.clone(),
+                product,
+                confidence,
+                lists,
+                artifact: a.into(),
+                evidence: ve.evidence,
+                waiver: None,
+                remediation: remediation(a),
+            });
+        }
+        out
+    }
+}
+
+fn is_software(kind: ArtifactKind) -> bool {
+    matches!(
+        kind,
+        ArtifactKind::Deb
+            | ArtifactKind::Rpm
+            | ArtifactKind::Apk
+            | ArtifactKind::Pacman
+            | ArtifactKind::Snap
+            | ArtifactKind::Flatpak
+            | ArtifactKind::Brew
+            | ArtifactKind::BrewCask
+    )
+}
+
+/// How to remove the artifact, where delist knows.
+pub fn remediation(a: &Artifact) -> Option<String> {
+    let n = &a.name;
+    Some(match a.kind {
+        ArtifactKind::Deb => format!("apt-get purge {n}"),
+        ArtifactKind::Rpm => format!("dnf remove {n}"),
+        ArtifactKind::Apk => format!("apk del {n}"),
+        ArtifactKind::Pacman => format!("pacman -Rns {n}"),
+        ArtifactKind::Snap => format!("snap remove --purge {n}"),
+        ArtifactKind::Flatpak => format!("flatpak uninstall --delete-data {n}"),
+        ArtifactKind::Brew => format!("brew uninstall {n}"),
+        ArtifactKind::BrewCask => format!("brew uninstall --cask --zap {n}"),
+    })
+}

@@ -1,0 +1,313 @@
+//! The nouns every part of delist speaks: artifacts (what a collector read), evidence, findings.
+//!
+//! Owns the shapes of `delist.inventory/1` and `delist.report/1` (see CONTRACT.md). It must never
+//! read files or know where an artifact came from beyond the strings a collector put in it.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How sure delist is that an artifact is a covered vendor's product. Ordered: a higher level is
+/// stronger, so `max` combines independent evidence and comparisons implement `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Names alone: a product or file name from the catalog.
+    Possible,
+    /// A vendor/publisher/maintainer/supplier field that names the vendor.
+    Likely,
+    /// An identifier that belongs to the vendor and is not said by accident.
+    Confirmed,
+}
+
+impl Confidence {
+    /// One level weaker, or nothing below `possible`.
+    pub fn lowered(self) -> Option<Self> {
+        match self {
+            Self::Confirmed => Some(Self::Likely),
+            Self::Likely => Some(Self::Possible),
+            Self::Possible => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Possible => "possible",
+            Self::Likely => "likely",
+            Self::Confirmed => "confirmed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "possible" => Some(Self::Possible),
+            "likely" => Some(Self::Likely),
+            "confirmed" => Some(Self::Confirmed),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What an artifact is. Serialized as CONTRACT's `artifact.kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactKind {
+    Deb,
+    Rpm,
+    Apk,
+    Pacman,
+    Snap,
+    Flatpak,
+    Brew,
+    BrewCask,
+}
+
+impl ArtifactKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Deb => "deb",
+            Self::Rpm => "rpm",
+            Self::Apk => "apk",
+            Self::Pacman => "pacman",
+            Self::Snap => "snap",
+            Self::Flatpak => "flatpak",
+            Self::Brew => "brew",
+            Self::BrewCask => "brew-cask",
+        }
+    }
+
+    /// The catalog package ecosystem whose names identify artifacts of this kind, if any.
+    pub fn ecosystem(self) -> Option<&'static str> {
+        Some(self.as_str())
+    }
+}
+
+impl fmt::Display for ArtifactKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a field says about an artifact, which decides what it can prove.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Who made or ships it: vendor, maintainer, packager, publisher, supplier, CompanyName.
+    Publisher,
+    /// A name or identifier of the artifact itself (package name, app id).
+    Name,
+    /// A web address the artifact gives as its home.
+    Homepage,
+    /// Free text (summary, description). Never evidence: text that mentions a vendor is not the
+    /// vendor's product.
+    Text,
+    /// Anything else kept for the inventory (licence, architecture, source package).
+    Other,
+}
+
+/// One attribute a collector read, as written, with the field it came from (`deb.maintainer`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Field {
+    pub field: String,
+    pub value: String,
+    pub role: Role,
+}
+
+/// One thing found in a target. Built by collectors, read by the matcher.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Artifact {
+    pub kind: ArtifactKind,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Where the artifact lives inside its target, `/`-rooted.
+    pub path: String,
+    /// The target as the user gave it (`rootfs:/mnt/img`).
+    pub target: String,
+    /// The maker as written (vendor/maintainer/CompanyName), the first publisher-role field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
+    /// Package names, app and bundle ids, purls.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub ids: Vec<String>,
+    /// Every attribute read.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub fields: Vec<Field>,
+}
+
+impl Artifact {
+    pub fn new(kind: ArtifactKind, name: impl Into<String>, path: impl Into<String>, target: impl Into<String>) -> Self {
+        Self {
+            kind,
+            name: name.into(),
+            version: None,
+            path: path.into(),
+            target: target.into(),
+            publisher: None,
+            ids: Vec::new(),
+            fields: Vec::new(),
+        }
+    }
+
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        let v = version.into();
+        if !v.is_empty() {
+            self.version = Some(v);
+        }
+        self
+    }
+
+    /// Records a field; empty values are dropped, and the first publisher-role value becomes
+    /// `publisher`.
+    pub fn field(mut self, field: &str, value: impl Into<String>, role: Role) -> Self {
+        let value = value.into();
+        let value = value.trim();
+        if value.is_empty() {
+            return self;
+        }
+        if role == Role::Publisher && self.publisher.is_none() {
+            self.publisher = Some(value.to_string());
+        }
+        self.fields.push(Field { field: field.to_string(), value: value.to_string(), role });
+        self
+    }
+
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.ids.push(id.into());
+        self
+    }
+}
+
+/// An unreadable file or a broken record inside a target. Never fatal to a scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanError {
+    pub path: String,
+    pub error: String,
+}
+
+/// One piece of evidence behind a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub field: String,
+    pub value: String,
+    /// The catalog identifier it matched, `kind:value` (`package.deb:kesl`, `name:AO Kaspersky Lab`).
+    pub identifier: String,
+    pub strength: Confidence,
+}
+
+/// A list that covers a finding, as shown in the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListRef {
+    pub id: String,
+    pub title: String,
+    pub authority: String,
+    /// The list's last deadline, if it has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    pub binding: bool,
+    /// The condition under which the list covers this vendor (e.g. the FCC's public-safety use).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+}
+
+/// A waiver applied to a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaiverRef {
+    pub reason: String,
+    pub owner: String,
+    pub approver: String,
+    pub expires: String,
+}
+
+/// An artifact attributed to a covered vendor, with its evidence and the lists that cover it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub id: String,
+    pub vendor: String,
+    pub vendor_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    pub confidence: Confidence,
+    pub lists: Vec<ListRef>,
+    pub artifact: ArtifactRef,
+    pub evidence: Vec<Evidence>,
+    pub waiver: Option<WaiverRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+}
+
+/// The artifact part of a finding (CONTRACT's `artifact`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtifactRef {
+    pub kind: ArtifactKind,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub path: String,
+    pub target: String,
+}
+
+impl From<&Artifact> for ArtifactRef {
+    fn from(a: &Artifact) -> Self {
+        Self {
+            kind: a.kind,
+            name: a.name.clone(),
+            version: a.version.clone(),
+            path: a.path.clone(),
+            target: a.target.clone(),
+        }
+    }
+}
+
+/// The stable id of a finding: the same artifact and vendor give the same id on every run and
+/// every machine. The version is left out so that an upgraded product is still the same finding
+/// when `delist diff` compares reports; the target is left out because it names the machine.
+pub fn finding_id(artifact: &Artifact, vendor: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [artifact.kind.as_str(), &artifact.name, &artifact.path, vendor] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    let digest = h.finalize();
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confidence_orders_from_weak_to_strong() {
+        assert!(Confidence::Possible < Confidence::Likely);
+        assert!(Confidence::Likely < Confidence::Confirmed);
+        assert_eq!(Confidence::Confirmed.lowered(), Some(Confidence::Likely));
+        assert_eq!(Confidence::Possible.lowered(), None);
+    }
+
+    #[test]
+    fn finding_id_is_stable_and_ignores_version_and_target() {
+        let a = Artifact::new(ArtifactKind::Deb, "kesl", "/var/lib/dpkg/status", "rootfs:/a").version("12");
+        let b = Artifact::new(ArtifactKind::Deb, "kesl", "/var/lib/dpkg/status", "rootfs:/b").version("11");
+        assert_eq!(finding_id(&a, "kaspersky"), finding_id(&b, "kaspersky"));
+        assert_eq!(finding_id(&a, "kaspersky").len(), 16);
+        assert_ne!(finding_id(&a, "kaspersky"), finding_id(&a, "huawei"));
+        // Pinned: a change here breaks every user's `delist diff` across versions.
+        assert_eq!(finding_id(&a, "kaspersky"), "8db90285484d05c0");
+    }
+
+    #[test]
+    fn empty_fields_are_dropped_and_first_publisher_kept() {
+        let a = Artifact::new(ArtifactKind::Rpm, "x", "/p", "t")
+            .field("rpm.vendor", "  ", Role::Publisher)
+            .field("rpm.vendor", "Example Corp", Role::Publisher)
+            .field("rpm.packager", "Other", Role::Publisher);
+        assert_eq!(a.publisher.as_deref(), Some("Example Corp"));
+        assert_eq!(a.fields.len(), 2);
+    }
+}

@@ -1,0 +1,251 @@
+//! The user's policy (`delist.toml`): lists in force, `fail_on`, approved vendors and waivers.
+//!
+//! Parsing reports every problem at once with file, line and column; applying waivers is pure
+//! (the date is passed in). This module never reads the file itself.
+
+use crate::catalog::{Catalog, Diagnostic};
+use crate::model::{Confidence, Finding, WaiverRef};
+use crate::report::Notice;
+use globset::{Glob, GlobMatcher};
+use jiff::civil::Date;
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Deserialize, Default)]
+struct RawPolicy {
+    lists: Option<Vec<Spanned<String>>>,
+    fail_on: Option<Spanned<String>>,
+    #[serde(default)]
+    allow_only: Vec<Spanned<String>>,
+    #[serde(default)]
+    allow_lists: Vec<Spanned<String>>,
+    #[serde(default)]
+    waiver: Vec<Spanned<RawWaiver>>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawWaiver {
+    finding: Option<String>,
+    vendor: Option<String>,
+    list: Option<String>,
+    path: Option<String>,
+    purl: Option<String>,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    approver: String,
+    #[serde(default)]
+    reason: String,
+    expires: Option<toml::Value>,
+}
+
+/// A waiver: an approved exception that stops a finding from failing the scan until it expires.
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    pub finding: Option<String>,
+    pub vendor: Option<String>,
+    pub list: Option<String>,
+    pub path: Option<GlobMatcher>,
+    pub purl: Option<String>,
+    pub owner: String,
+    pub approver: String,
+    pub reason: String,
+    pub expires: Date,
+    pub line: usize,
+}
+
+impl Waiver {
+    fn matches(&self, f: &Finding) -> bool {
+        self.finding.as_ref().is_none_or(|id| *id == f.id)
+            && self.vendor.as_ref().is_none_or(|v| *v == f.vendor)
+            && self.list.as_ref().is_none_or(|l| f.lists.iter().any(|x| x.id == *l))
+            && self.path.as_ref().is_none_or(|g| g.is_match(&f.artifact.path))
+            && self.purl.as_ref().is_none_or(|p| f.evidence.iter().any(|e| e.value == *p))
+    }
+
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("finding", &self.finding),
+            ("vendor", &self.vendor),
+            ("list", &self.list),
+            ("purl", &self.purl),
+        ] {
+            if let Some(v) = v {
+                parts.push(format!("{k} = {v:?}"));
+            }
+        }
+        if let Some(g) = &self.path {
+            parts.push(format!("path = {:?}", g.glob().glob()));
+        }
+        parts.join(", ")
+    }
+}
+
+/// A validated policy.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// The file it came from, for messages.
+    pub file: String,
+    pub lists: Option<Vec<String>>,
+    /// `None` inside means `never`.
+    pub fail_on: Option<Option<Confidence>>,
+    pub allow_only: Vec<String>,
+    pub allow_lists: Vec<String>,
+    pub waivers: Vec<Waiver>,
+}
+
+/// Parses `--fail-on` / `fail_on` values: `never` is `None`.
+pub fn parse_fail_on(s: &str) -> Result<Option<Confidence>, String> {
+    match s {
+        "never" => Ok(None),
+        other => Confidence::parse(other)
+            .map(Some)
+            .ok_or_else(|| format!("{other:?} is not one of confirmed, likely, possible, never")),
+    }
+}
+
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+impl Policy {
+    /// Parses and checks a policy against the catalog.
+    pub fn parse(file: &str, text: &str, catalog: &Catalog) -> Result<Self, Vec<Diagnostic>> {
+        let mut diags = Vec::new();
+        let mut at = |offset: usize, message: String| {
+            let (line, column) = position(text, offset);
+            diags.push(Diagnostic { file: file.to_string(), line, column, message });
+        };
+        let raw: RawPolicy = match toml::from_str(text) {
+            Ok(r) => r,
+            Err(e) => {
+                at(e.span().map_or(0, |s| s.start), format!("not a delist policy: {}", e.message()));
+                return Err(diags);
+            }
+        };
+        let mut p = Policy { file: file.to_string(), ..Self::default() };
+        if let Some(lists) = raw.lists {
+            for l in &lists {
+                if catalog.list(l.get_ref()).is_none() {
+                    at(l.span().start, format!("unknown list {:?} in `lists`", l.get_ref()));
+                }
+            }
+            p.lists = Some(lists.into_iter().map(Spanned::into_inner).collect());
+        }
+        if let Some(f) = raw.fail_on {
+            match parse_fail_on(f.get_ref()) {
+                Ok(level) => p.fail_on = Some(level),
+                Err(e) => at(f.span().start, format!("fail_on: {e}")),
+            }
+        }
+        for v in &raw.allow_only {
+            if catalog.vendor(v.get_ref()).is_none() {
+                at(v.span().start, format!("unknown vendor {:?} in `allow_only`", v.get_ref()));
+            }
+        }
+        for l in &raw.allow_lists {
+            if catalog.list(l.get_ref()).is_none() {
+                at(l.span().start, format!("unknown list {:?} in `allow_lists`", l.get_ref()));
+            }
+        }
+        p.allow_only = raw.allow_only.into_iter().map(Spanned::into_inner).collect();
+        p.allow_lists = raw.allow_lists.into_iter().map(Spanned::into_inner).collect();
+        for sw in raw.waiver {
+            let start = sw.span().start;
+            let (line, _) = position(text, start);
+            let w = sw.into_inner();
+            if w.finding.is_none() && w.vendor.is_none() && w.list.is_none() && w.path.is_none() && w.purl.is_none() {
+                at(start, "a [[waiver]] needs at least one of finding, vendor, list, path, purl".into());
+            }
+            for (field, value) in [("owner", &w.owner), ("approver", &w.approver), ("reason", &w.reason)] {
+                if value.trim().is_empty() {
+                    at(start, format!("a [[waiver]] needs `{field}`"));
+                }
+            }
+            if let Some(v) = &w.vendor
+                && catalog.vendor(v).is_none()
+            {
+                at(start, format!("waiver names unknown vendor {v:?}"));
+            }
+            if let Some(l) = &w.list
+                && catalog.list(l).is_none()
+            {
+                at(start, format!("waiver names unknown list {l:?}"));
+            }
+            let path = match w.path.as_deref().map(Glob::new) {
+                None => None,
+                Some(Ok(g)) => Some(g.compile_matcher()),
+                Some(Err(e)) => {
+                    at(start, format!("waiver path: {e}"));
+                    None
+                }
+            };
+            let expires = match &w.expires {
+                Some(toml::Value::Datetime(dt)) if dt.time.is_none() => {
+                    dt.date.and_then(|d| Date::new(d.year as i16, d.month as i8, d.day as i8).ok())
+                }
+                _ => None,
+            };
+            let Some(expires) = expires else {
+                at(start, "a [[waiver]] needs `expires`, a date such as 2027-06-30 (unquoted)".into());
+                continue;
+            };
+            p.waivers.push(Waiver {
+                finding: w.finding,
+                vendor: w.vendor,
+                list: w.list,
+                path,
+                purl: w.purl,
+                owner: w.owner,
+                approver: w.approver,
+                reason: w.reason,
+                expires,
+                line,
+            });
+        }
+        if diags.is_empty() { Ok(p) } else { Err(diags) }
+    }
+
+    /// Applies waivers to findings. A live waiver (expiring after `today`) marks the findings it
+    /// matches; an expired one waives nothing and is reported; one that matches nothing is
+    /// reported too, so stale exceptions don't pile up.
+    pub fn apply(&self, findings: &mut [Finding], today: Date) -> Vec<Notice> {
+        let mut notices = Vec::new();
+        for w in &self.waivers {
+            let live = w.expires > today;
+            let mut matched = 0;
+            for f in findings.iter_mut().filter(|f| w.matches(f)) {
+                matched += 1;
+                if live && f.waiver.is_none() {
+                    f.waiver = Some(WaiverRef {
+                        reason: w.reason.clone(),
+                        owner: w.owner.clone(),
+                        approver: w.approver.clone(),
+                        expires: w.expires.to_string(),
+                    });
+                }
+            }
+            let place = format!("{}:{}", self.file, w.line);
+            if !live {
+                notices.push(Notice {
+                    kind: "expired-waiver".into(),
+                    message: format!(
+                        "{place}: waiver ({}) expired on {}; it no longer waives {matched} finding(s)",
+                        w.describe(),
+                        w.expires
+                    ),
+                });
+            } else if matched == 0 {
+                notices.push(Notice {
+                    kind: "unused-waiver".into(),
+                    message: format!("{place}: waiver ({}) matches no finding", w.describe()),
+                });
+            }
+        }
+        notices
+    }
+}
