@@ -4,14 +4,23 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn collect(dir: &Path, base: &Path, out: &mut Vec<(String, PathBuf)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
             collect(&path, base, out);
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("toml" | "csv")) {
-            let rel = path.strip_prefix(base).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("toml" | "csv")
+        ) {
+            let rel = path
+                .strip_prefix(base)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
             out.push((rel, path));
         }
     }
@@ -26,13 +35,21 @@ fn main() {
     }
     let mut files = Vec::new();
     collect(&catalog, &catalog, &mut files);
-    let mut src = String::from("/// Every built-in catalog file: (path relative to `catalog/`, contents).\npub static FILES: &[(&str, &str)] = &[\n");
+    let mut src = String::from(
+        "/// Every built-in catalog file: (path relative to `catalog/`, contents).\npub static FILES: &[(&str, &str)] = &[\n",
+    );
     for (rel, path) in &files {
         println!("cargo:rerun-if-changed={}", path.display());
         let abs = path.canonicalize().expect("catalog file exists");
-        writeln!(src, "    ({rel:?}, include_str!({:?})),", abs.display().to_string()).expect("write to String");
+        writeln!(
+            src,
+            "    ({rel:?}, include_str!({:?})),",
+            abs.display().to_string()
+        )
+        .expect("write to String");
     }
     src.push_str("];\n");
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("builtin_catalog.rs");
+    let out =
+        PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("builtin_catalog.rs");
     std::fs::write(out, src).expect("write OUT_DIR file");
 }

@@ -21,7 +21,10 @@ pub struct Stanza {
 
 impl Stanza {
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -54,11 +57,17 @@ pub fn parse(text: &str) -> (Vec<Stanza>, Vec<(usize, String)>) {
         }
         match line.split_once(':') {
             Some((k, v)) if !k.is_empty() && !k.contains(char::is_whitespace) => {
-                cur.get_or_insert_with(|| Stanza { line: n, fields: Vec::new() })
-                    .fields
-                    .push((k.to_string(), v.trim().to_string()));
+                cur.get_or_insert_with(|| Stanza {
+                    line: n,
+                    fields: Vec::new(),
+                })
+                .fields
+                .push((k.to_string(), v.trim().to_string()));
             }
-            _ => problems.push((n, format!("expected `Field: value`, found {:?}", truncate(line)))),
+            _ => problems.push((
+                n,
+                format!("expected `Field: value`, found {:?}", truncate(line)),
+            )),
         }
     }
     if let Some(s) = cur {
@@ -92,7 +101,11 @@ pub fn artifact(s: &Stanza, path: &str, target: &str) -> Option<Artifact> {
         .id(format!("pkg:deb/{name}"));
     for (field, key, role) in [
         ("deb.maintainer", "Maintainer", Role::Publisher),
-        ("deb.original-maintainer", "Original-Maintainer", Role::Publisher),
+        (
+            "deb.original-maintainer",
+            "Original-Maintainer",
+            Role::Publisher,
+        ),
         ("deb.homepage", "Homepage", Role::Homepage),
         ("deb.source", "Source", Role::Other),
         ("deb.architecture", "Architecture", Role::Other),
@@ -102,7 +115,11 @@ pub fn artifact(s: &Stanza, path: &str, target: &str) -> Option<Artifact> {
         }
     }
     if let Some(d) = s.get("Description") {
-        a = a.field("deb.description", d.lines().next().unwrap_or(""), Role::Text);
+        a = a.field(
+            "deb.description",
+            d.lines().next().unwrap_or(""),
+            Role::Text,
+        );
     }
     Some(a)
 }
@@ -123,7 +140,10 @@ impl Dpkg {
         for s in stanzas.iter().filter(|s| installed(s)) {
             match artifact(s, path, cx.target) {
                 Some(a) => out.artifacts.push(a),
-                None => out.error(path, format!("line {}: stanza without a Package field", s.line)),
+                None => out.error(
+                    path,
+                    format!("line {}: stanza without a Package field", s.line),
+                ),
             }
         }
     }
@@ -143,7 +163,10 @@ impl Collector for Dpkg {
         if cx.root.is_dir(dir) {
             match cx.root.read_dir(dir, MAX_STATUS_D) {
                 Ok(entries) => {
-                    for e in entries.iter().filter(|e| e.is_file && !e.name.ends_with(".md5sums")) {
+                    for e in entries
+                        .iter()
+                        .filter(|e| e.is_file && !e.name.ends_with(".md5sums"))
+                    {
                         Self::read_file(cx, &join(dir, &e.name), out);
                     }
                 }
@@ -164,8 +187,14 @@ mod tests {
         let (s, p) = parse(STATUS);
         assert!(p.is_empty());
         assert_eq!(s.len(), 2);
-        assert_eq!(s[0].get("maintainer"), Some("AO Kaspersky Lab <support@kaspersky.com>"));
-        assert_eq!(s[0].get("Description"), Some("Kaspersky Endpoint Security\nlong text"));
+        assert_eq!(
+            s[0].get("maintainer"),
+            Some("AO Kaspersky Lab <support@kaspersky.com>")
+        );
+        assert_eq!(
+            s[0].get("Description"),
+            Some("Kaspersky Endpoint Security\nlong text")
+        );
         assert_eq!(s[1].line, 8);
         assert!(installed(&s[0]));
         assert!(!installed(&s[1]));
@@ -177,8 +206,15 @@ mod tests {
         let a = artifact(&s[0], "/var/lib/dpkg/status", "rootfs:/x").expect("package");
         assert_eq!(a.name, "kesl");
         assert_eq!(a.version.as_deref(), Some("12.0.0"));
-        assert_eq!(a.publisher.as_deref(), Some("AO Kaspersky Lab <support@kaspersky.com>"));
-        assert!(a.fields.iter().any(|f| f.field == "deb.description" && f.role == Role::Text));
+        assert_eq!(
+            a.publisher.as_deref(),
+            Some("AO Kaspersky Lab <support@kaspersky.com>")
+        );
+        assert!(
+            a.fields
+                .iter()
+                .any(|f| f.field == "deb.description" && f.role == Role::Text)
+        );
     }
 
     #[test]

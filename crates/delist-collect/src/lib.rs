@@ -30,7 +30,10 @@ pub struct Output {
 
 impl Output {
     pub fn error(&mut self, path: &str, error: impl std::fmt::Display) {
-        self.errors.push(ScanError { path: path.to_string(), error: error.to_string() });
+        self.errors.push(ScanError {
+            path: path.to_string(),
+            error: error.to_string(),
+        });
     }
 }
 

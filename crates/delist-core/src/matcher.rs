@@ -18,7 +18,9 @@
 //! kind of product on the evaluation date.
 
 use crate::catalog::{Catalog, Cover, IdKind, List, ListKind, ListStatus, Scope, Vendor};
-use crate::model::{Artifact, ArtifactKind, Confidence, Evidence, Finding, ListRef, Role, finding_id};
+use crate::model::{
+    Artifact, ArtifactKind, Confidence, Evidence, Finding, ListRef, Role, finding_id,
+};
 use crate::normalize;
 use aho_corasick::AhoCorasick;
 use jiff::civil::Date;
@@ -45,7 +47,9 @@ impl Selection {
                 .lists
                 .iter()
                 .enumerate()
-                .filter(|(_, l)| l.binding && l.status == ListStatus::InForce && l.kind == ListKind::Ban)
+                .filter(|(_, l)| {
+                    l.binding && l.status == ListStatus::InForce && l.kind == ListKind::Ban
+                })
                 .map(|(i, _)| i)
                 .collect(),
         }
@@ -53,17 +57,30 @@ impl Selection {
 
     /// The named lists, in the catalog's order. Unknown ids are returned as the error.
     pub fn of_ids(catalog: &Catalog, ids: &[String]) -> Result<Self, Vec<String>> {
-        let unknown: Vec<String> = ids.iter().filter(|id| catalog.list(id).is_none()).cloned().collect();
+        let unknown: Vec<String> = ids
+            .iter()
+            .filter(|id| catalog.list(id).is_none())
+            .cloned()
+            .collect();
         if !unknown.is_empty() {
             return Err(unknown);
         }
         Ok(Self {
-            lists: catalog.lists.iter().enumerate().filter(|(_, l)| ids.contains(&l.id)).map(|(i, _)| i).collect(),
+            lists: catalog
+                .lists
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| ids.contains(&l.id))
+                .map(|(i, _)| i)
+                .collect(),
         })
     }
 
     pub fn ids<'a>(&self, catalog: &'a Catalog) -> Vec<&'a str> {
-        self.lists.iter().map(|i| catalog.lists[*i].id.as_str()).collect()
+        self.lists
+            .iter()
+            .map(|i| catalog.lists[*i].id.as_str())
+            .collect()
     }
 }
 
@@ -100,12 +117,18 @@ impl<'c> Matcher<'c> {
             for n in v.names() {
                 let k = normalize::key(n);
                 if !k.is_empty() {
-                    names.entry(k.clone()).or_default().push(IdRef { vendor: vi, ident: None });
+                    names.entry(k.clone()).or_default().push(IdRef {
+                        vendor: vi,
+                        ident: None,
+                    });
                     mention_keys.push((vi, normalize::padded(&k)));
                 }
             }
             for (ii, id) in v.identifiers.iter().enumerate() {
-                let r = IdRef { vendor: vi, ident: Some(ii) };
+                let r = IdRef {
+                    vendor: vi,
+                    ident: Some(ii),
+                };
                 match id.kind {
                     IdKind::Signer | IdKind::Brand | IdKind::StoreDeveloper => {
                         let k = normalize::key(&id.value);
@@ -118,7 +141,10 @@ impl<'c> Matcher<'c> {
                     }
                     IdKind::Package => {
                         if let Some(eco) = &id.ecosystem {
-                            packages.entry((eco.clone(), id.value.to_lowercase())).or_default().push(r);
+                            packages
+                                .entry((eco.clone(), id.value.to_lowercase()))
+                                .or_default()
+                                .push(r);
                         }
                     }
                     IdKind::Domain => domains.entry(id.value.to_lowercase()).or_default().push(r),
@@ -133,7 +159,14 @@ impl<'c> Matcher<'c> {
             .match_kind(aho_corasick::MatchKind::Standard)
             .build(mention_keys.iter().map(|(_, k)| k.as_str()))
             .ok();
-        Self { catalog, names, packages, domains, mention_keys, mentions }
+        Self {
+            catalog,
+            names,
+            packages,
+            domains,
+            mention_keys,
+            mentions,
+        }
     }
 
     pub fn catalog(&self) -> &'c Catalog {
@@ -143,11 +176,17 @@ impl<'c> Matcher<'c> {
     /// Vendors whose name occurs in `text` on token boundaries. For screening and for telling
     /// a mention apart from an attribution; never evidence on its own.
     pub fn mentions(&self, text: &str) -> Vec<&'c str> {
-        let Some(ac) = &self.mentions else { return Vec::new() };
+        let Some(ac) = &self.mentions else {
+            return Vec::new();
+        };
         let hay = normalize::padded(&normalize::key(text));
         let mut out: Vec<&str> = ac
             .find_overlapping_iter(&hay)
-            .map(|m| self.catalog.vendors[self.mention_keys[m.pattern().as_usize()].0].id.as_str())
+            .map(|m| {
+                self.catalog.vendors[self.mention_keys[m.pattern().as_usize()].0]
+                    .id
+                    .as_str()
+            })
             .collect();
         out.sort_unstable();
         out.dedup();
@@ -157,12 +196,20 @@ impl<'c> Matcher<'c> {
     /// The vendors a publisher-like value names (equality of normalised names).
     pub fn vendors_named(&self, value: &str) -> Vec<&'c Vendor> {
         let k = normalize::key(value);
-        self.names.get(&k).map_or_else(Vec::new, |refs| refs.iter().map(|r| &self.catalog.vendors[r.vendor]).collect())
+        self.names.get(&k).map_or_else(Vec::new, |refs| {
+            refs.iter()
+                .map(|r| &self.catalog.vendors[r.vendor])
+                .collect()
+        })
     }
 
     fn domain_refs(&self, url: &str) -> Vec<IdRef> {
         let host = url.split("://").nth(1).unwrap_or(url);
-        let host = host.split(['/', ':', '?', '#']).next().unwrap_or("").to_ascii_lowercase();
+        let host = host
+            .split(['/', ':', '?', '#'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let host = host.trim_end_matches('.');
         let mut out = Vec::new();
         let mut cur = host;
@@ -195,7 +242,11 @@ impl<'c> Matcher<'c> {
                     let k = normalize::key(&f.value);
                     for r in self.names.get(&k).into_iter().flatten() {
                         let v = &self.catalog.vendors[r.vendor];
-                        let alias = v.names().find(|n| normalize::key(n) == k).unwrap_or(&v.name).to_string();
+                        let alias = v
+                            .names()
+                            .find(|n| normalize::key(n) == k)
+                            .unwrap_or(&v.name)
+                            .to_string();
                         let e = per.entry(r.vendor).or_default();
                         e.by_publisher = true;
                         e.idents.extend(r.ident);
@@ -245,12 +296,21 @@ impl<'c> Matcher<'c> {
     fn categories(&self, vendor: &Vendor, a: &Artifact, idents: &[usize]) -> HashSet<String> {
         let mut out: HashSet<String> = HashSet::new();
         for i in idents {
-            out.extend(vendor.categories_of(&vendor.identifiers[*i]).iter().cloned());
+            out.extend(
+                vendor
+                    .categories_of(&vendor.identifiers[*i])
+                    .iter()
+                    .cloned(),
+            );
         }
         if is_software(a.kind) {
             out.insert("software".into());
             out.extend(
-                vendor.makes.iter().filter(|c| matches!(c.as_str(), "security-software" | "mobile-app")).cloned(),
+                vendor
+                    .makes
+                    .iter()
+                    .filter(|c| matches!(c.as_str(), "security-software" | "mobile-app"))
+                    .cloned(),
             );
         }
         out
@@ -294,13 +354,22 @@ impl<'c> Matcher<'c> {
         today: Date,
     ) -> Vec<ListRef> {
         let vendor = &self.catalog.vendors[vendor_idx];
-        let lineage: Vec<&str> = self.catalog.lineage(&vendor.id).iter().map(|v| v.id.as_str()).collect();
+        let lineage: Vec<&str> = self
+            .catalog
+            .lineage(&vendor.id)
+            .iter()
+            .map(|v| v.id.as_str())
+            .collect();
         let mut out = Vec::new();
         for li in &selection.lists {
             let list: &List = &self.catalog.lists[*li];
             let mut qualifiers = Vec::new();
             let mut covered = false;
-            for c in list.covers.iter().filter(|c| lineage.contains(&c.vendor.as_str())) {
+            for c in list
+                .covers
+                .iter()
+                .filter(|c| lineage.contains(&c.vendor.as_str()))
+            {
                 if self.cover_applies(c, vendor, product, idents, cats, today) {
                     covered = true;
                     if !c.qualifier.is_empty() && !qualifiers.contains(&c.qualifier) {
@@ -327,13 +396,21 @@ impl<'c> Matcher<'c> {
         let mut out = Vec::new();
         for (vi, mut ve) in self.gather(a) {
             let vendor = &self.catalog.vendors[vi];
-            let mut confidence = ve.evidence.iter().map(|e| e.strength).max().unwrap_or(Confidence::Possible);
+            let mut confidence = ve
+                .evidence
+                .iter()
+                .map(|e| e.strength)
+                .max()
+                .unwrap_or(Confidence::Possible);
             if ve.by_package && ve.by_publisher {
                 confidence = Confidence::Confirmed;
             }
             ve.idents.sort_unstable();
             ve.idents.dedup();
-            let product = ve.idents.iter().find_map(|i| vendor.identifiers[*i].product.clone());
+            let product = ve
+                .idents
+                .iter()
+                .find_map(|i| vendor.identifiers[*i].product.clone());
             let cats = self.categories(vendor, a, &ve.idents);
             let lists = self.covering(selection, vi, product.as_deref(), &ve.idents, &cats, today);
             if lists.is_empty() {

@@ -141,7 +141,12 @@ pub struct Artifact {
 }
 
 impl Artifact {
-    pub fn new(kind: ArtifactKind, name: impl Into<String>, path: impl Into<String>, target: impl Into<String>) -> Self {
+    pub fn new(
+        kind: ArtifactKind,
+        name: impl Into<String>,
+        path: impl Into<String>,
+        target: impl Into<String>,
+    ) -> Self {
         Self {
             kind,
             name: name.into(),
@@ -173,7 +178,11 @@ impl Artifact {
         if role == Role::Publisher && self.publisher.is_none() {
             self.publisher = Some(value.to_string());
         }
-        self.fields.push(Field { field: field.to_string(), value: value.to_string(), role });
+        self.fields.push(Field {
+            field: field.to_string(),
+            value: value.to_string(),
+            role,
+        });
         self
     }
 
@@ -270,7 +279,12 @@ impl From<&Artifact> for ArtifactRef {
 pub fn finding_id(artifact: &Artifact, vendor: &str) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for part in [artifact.kind.as_str(), &artifact.name, &artifact.path, vendor] {
+    for part in [
+        artifact.kind.as_str(),
+        &artifact.name,
+        &artifact.path,
+        vendor,
+    ] {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
@@ -292,8 +306,20 @@ mod tests {
 
     #[test]
     fn finding_id_is_stable_and_ignores_version_and_target() {
-        let a = Artifact::new(ArtifactKind::Deb, "kesl", "/var/lib/dpkg/status", "rootfs:/a").version("12");
-        let b = Artifact::new(ArtifactKind::Deb, "kesl", "/var/lib/dpkg/status", "rootfs:/b").version("11");
+        let a = Artifact::new(
+            ArtifactKind::Deb,
+            "kesl",
+            "/var/lib/dpkg/status",
+            "rootfs:/a",
+        )
+        .version("12");
+        let b = Artifact::new(
+            ArtifactKind::Deb,
+            "kesl",
+            "/var/lib/dpkg/status",
+            "rootfs:/b",
+        )
+        .version("11");
         assert_eq!(finding_id(&a, "kaspersky"), finding_id(&b, "kaspersky"));
         assert_eq!(finding_id(&a, "kaspersky").len(), 16);
         assert_ne!(finding_id(&a, "kaspersky"), finding_id(&a, "huawei"));

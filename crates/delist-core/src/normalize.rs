@@ -13,13 +13,57 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Words that say what legal form a company has, not who it is. Compared after lower-casing.
 const LEGAL_FORMS: &[&str] = &[
-    "ao", "zao", "oao", "pao", "ooo", "jsc", "ojsc", "cjsc", "pjsc", "co", "company", "corp", "corporation",
-    "inc", "incorporated", "ltd", "limited", "llc", "llp", "lp", "plc", "gmbh", "ag", "kg", "sa", "sas", "sarl",
-    "srl", "spa", "bv", "nv", "ab", "oy", "kk", "pte", "pty", "pvt", "private", "sdn", "bhd", "ug",
+    "ao",
+    "zao",
+    "oao",
+    "pao",
+    "ooo",
+    "jsc",
+    "ojsc",
+    "cjsc",
+    "pjsc",
+    "co",
+    "company",
+    "corp",
+    "corporation",
+    "inc",
+    "incorporated",
+    "ltd",
+    "limited",
+    "llc",
+    "llp",
+    "lp",
+    "plc",
+    "gmbh",
+    "ag",
+    "kg",
+    "sa",
+    "sas",
+    "sarl",
+    "srl",
+    "spa",
+    "bv",
+    "nv",
+    "ab",
+    "oy",
+    "kk",
+    "pte",
+    "pty",
+    "pvt",
+    "private",
+    "sdn",
+    "bhd",
+    "ug",
 ];
 
 /// Legal forms in scripts written without spaces; removed before Han characters are split.
-const LEGAL_FORMS_CJK: &[&str] = &["股份有限公司", "有限责任公司", "有限公司", "株式会社", "公司"];
+const LEGAL_FORMS_CJK: &[&str] = &[
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "株式会社",
+    "公司",
+];
 
 /// Removes e-mail addresses (`<a@b>` or bare `a@b`) and URLs, which say how to reach someone,
 /// not who they are.
@@ -77,7 +121,11 @@ pub fn tokens(s: &str) -> Vec<String> {
     if !cur.is_empty() {
         out.push(cur);
     }
-    let kept: Vec<String> = out.iter().filter(|t| !LEGAL_FORMS.contains(&t.as_str())).cloned().collect();
+    let kept: Vec<String> = out
+        .iter()
+        .filter(|t| !LEGAL_FORMS.contains(&t.as_str()))
+        .cloned()
+        .collect();
     // A name that is nothing but legal-form words ("Company Limited") keeps them: an empty key
     // would equal every other empty key.
     if kept.is_empty() { out } else { kept }
@@ -112,15 +160,24 @@ mod tests {
         assert_eq!(key("HUAWEI TECHNOLOGIES CO.,LTD"), "huawei technologies");
         assert_eq!(key("Huawei Technologies Co., Ltd."), "huawei technologies");
         assert_eq!(key("zte corporation"), "zte");
-        assert_eq!(key("Hytera Communications Co .,ltd"), "hytera communications");
-        assert_eq!(key("Hangzhou Hikvision Digital Technology Co.,Ltd."), "hangzhou hikvision digital technology");
+        assert_eq!(
+            key("Hytera Communications Co .,ltd"),
+            "hytera communications"
+        );
+        assert_eq!(
+            key("Hangzhou Hikvision Digital Technology Co.,Ltd."),
+            "hangzhou hikvision digital technology"
+        );
         assert_eq!(key("OOO Kaspersky Group"), "kaspersky group");
         assert_eq!(key("Example GmbH"), "example");
     }
 
     #[test]
     fn contacts_are_not_part_of_a_name() {
-        assert_eq!(key("AO Kaspersky Lab <support@kaspersky.com>"), "kaspersky lab");
+        assert_eq!(
+            key("AO Kaspersky Lab <support@kaspersky.com>"),
+            "kaspersky lab"
+        );
         assert_eq!(key("Jane Doe jane@example.org"), "jane doe");
         assert_eq!(key("Example https://example.org"), "example");
     }
@@ -135,7 +192,10 @@ mod tests {
 
     #[test]
     fn tencent_spacing_variants_are_one_name() {
-        assert!(same_name("Tencent Technology(Shenzhen) Company Limited", "Tencent Technology (Shenzhen) Company Limited"));
+        assert!(same_name(
+            "Tencent Technology(Shenzhen) Company Limited",
+            "Tencent Technology (Shenzhen) Company Limited"
+        ));
     }
 
     #[test]
@@ -148,10 +208,16 @@ mod tests {
     fn token_boundaries() {
         assert!(!same_name("Aztech Systems", "ZTE"));
         assert!(!same_name("Dahuang", "Dahua"));
-        assert!(!same_name("Honor Device Co., Ltd.", "Huawei Device Co., Ltd."));
+        assert!(!same_name(
+            "Honor Device Co., Ltd.",
+            "Huawei Device Co., Ltd."
+        ));
         let text = padded(&key("Aztech Dahuang Honor"));
         for name in ["ZTE", "Dahua", "Huawei"] {
-            assert!(!text.contains(&padded(&key(name))), "{name} must not be found in {text}");
+            assert!(
+                !text.contains(&padded(&key(name))),
+                "{name} must not be found in {text}"
+            );
         }
         assert!(padded(&key("new ZTE router")).contains(&padded(&key("ZTE"))));
     }

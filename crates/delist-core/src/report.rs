@@ -17,7 +17,10 @@ pub struct Tool {
 
 impl Tool {
     pub fn this(version: &str) -> Self {
-        Self { name: "delist".into(), version: version.into() }
+        Self {
+            name: "delist".into(),
+            version: version.into(),
+        }
     }
 }
 
@@ -91,7 +94,11 @@ impl Report {
             tool,
             catalog,
             targets,
-            summary: Summary { artifacts, errors: errors.len(), ..Summary::default() },
+            summary: Summary {
+                artifacts,
+                errors: errors.len(),
+                ..Summary::default()
+            },
             findings,
             errors,
             notices: Vec::new(),
@@ -106,15 +113,25 @@ impl Report {
         s.findings = self.findings.len();
         s.waived = self.findings.iter().filter(|f| f.waiver.is_some()).count();
         let live = || self.findings.iter().filter(|f| f.waiver.is_none());
-        s.confirmed = live().filter(|f| f.confidence == Confidence::Confirmed).count();
-        s.likely = live().filter(|f| f.confidence == Confidence::Likely).count();
-        s.possible = live().filter(|f| f.confidence == Confidence::Possible).count();
+        s.confirmed = live()
+            .filter(|f| f.confidence == Confidence::Confirmed)
+            .count();
+        s.likely = live()
+            .filter(|f| f.confidence == Confidence::Likely)
+            .count();
+        s.possible = live()
+            .filter(|f| f.confidence == Confidence::Possible)
+            .count();
         s.errors = self.errors.len();
     }
 
     /// Whether any unwaived finding is at or above `fail_on` (`None` = never fail).
     pub fn fails(&self, fail_on: Option<Confidence>) -> bool {
-        fail_on.is_some_and(|level| self.findings.iter().any(|f| f.waiver.is_none() && f.confidence >= level))
+        fail_on.is_some_and(|level| {
+            self.findings
+                .iter()
+                .any(|f| f.waiver.is_none() && f.confidence >= level)
+        })
     }
 }
 

@@ -217,14 +217,33 @@ impl IdKind {
 
     /// Identifiers of hardware: their default categories are the vendor's `equipment`.
     pub fn is_equipment(self) -> bool {
-        matches!(self, Self::OuiOrg | Self::Usb | Self::Pci | Self::Banner | Self::HttpPath)
+        matches!(
+            self,
+            Self::OuiOrg | Self::Usb | Self::Pci | Self::Banner | Self::HttpPath
+        )
     }
 }
 
 /// Package ecosystems a `package` identifier may name.
 pub const ECOSYSTEMS: &[&str] = &[
-    "deb", "rpm", "apk", "pacman", "snap", "flatpak", "brew", "brew-cask", "npm", "pypi", "maven", "nuget", "go",
-    "cargo", "gem", "composer", "chocolatey", "winget",
+    "deb",
+    "rpm",
+    "apk",
+    "pacman",
+    "snap",
+    "flatpak",
+    "brew",
+    "brew-cask",
+    "npm",
+    "pypi",
+    "maven",
+    "nuget",
+    "go",
+    "cargo",
+    "gem",
+    "composer",
+    "chocolatey",
+    "winget",
 ];
 
 #[derive(Debug, Clone, Serialize)]
@@ -317,7 +336,11 @@ impl Catalog {
                 break;
             }
             out.push(v);
-            cur = if v.parent.is_empty() { None } else { self.vendor(&v.parent) };
+            cur = if v.parent.is_empty() {
+                None
+            } else {
+                self.vendor(&v.parent)
+            };
         }
         out
     }
