@@ -461,3 +461,275 @@ pub fn remediation(a: &Artifact) -> Option<String> {
         ArtifactKind::BrewCask => format!("brew uninstall --cask --zap {n}"),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{SourceFile, load};
+    use crate::model::Role;
+
+    fn catalog() -> Catalog {
+        let f = |rel: &str, text: &str| SourceFile {
+            name: rel.into(),
+            rel: rel.into(),
+            text: text.into(),
+        };
+        load(&[
+            f(
+                "vendors/acme.toml",
+                r#"[vendor]
+id = "acme"
+name = "Acme Widgets Co., Ltd."
+aliases = ["Acme", "Акме"]
+country = "XX"
+makes = ["security-software"]
+equipment = ["video-surveillance-equipment"]
+sources = ["https://example.org"]
+
+[[identifier]]
+kind = "package"
+ecosystem = "deb"
+value = "acme-agent"
+product = "Acme Agent"
+sources = ["https://example.org"]
+
+[[identifier]]
+kind = "package"
+ecosystem = "rpm"
+value = "acme-phone"
+product = "Acme Phone"
+sources = ["https://example.org"]
+
+[[identifier]]
+kind = "domain"
+value = "acme.example"
+sources = ["https://example.org"]
+"#,
+            ),
+            f(
+                "vendors/acme-sub.toml",
+                r#"[vendor]
+id = "acme-sub"
+name = "Acme Subsidiary GmbH"
+parent = "acme"
+sources = ["https://example.org"]
+"#,
+            ),
+            f(
+                "vendors/zte.toml",
+                r#"[vendor]
+id = "zte"
+name = "ZTE Corporation"
+sources = ["https://example.org"]
+"#,
+            ),
+            f(
+                "lists/all-acme.toml",
+                r#"[list]
+id = "all-acme"
+title = "All of Acme"
+authority = "A"
+binding = true
+sources = ["https://example.org"]
+
+[[covers]]
+vendor = "acme"
+scope = "all"
+since = 2020-01-01
+"#,
+            ),
+            f(
+                "lists/phone-only.toml",
+                r#"[list]
+id = "phone-only"
+title = "Acme Phone"
+authority = "A"
+binding = true
+sources = ["https://example.org"]
+
+[[covers]]
+vendor = "acme"
+scope = "products"
+products = ["Acme Phone"]
+qualifier = "on government devices"
+"#,
+            ),
+            f(
+                "lists/cameras.toml",
+                r#"[list]
+id = "cameras"
+title = "Cameras"
+authority = "A"
+binding = true
+sources = ["https://example.org"]
+
+[[covers]]
+vendor = "acme"
+scope = "categories"
+categories = ["video-surveillance-equipment"]
+"#,
+            ),
+            f(
+                "lists/advice.toml",
+                r#"[list]
+id = "advice"
+title = "Advice"
+authority = "A"
+binding = false
+sources = ["https://example.org"]
+
+[[covers]]
+vendor = "zte"
+scope = "all"
+until = 2021-01-01
+"#,
+            ),
+        ])
+        .expect("valid test catalog")
+    }
+
+    fn today() -> Date {
+        Date::constant(2026, 11, 28)
+    }
+
+    fn deb(name: &str, maintainer: &str) -> Artifact {
+        Artifact::new(ArtifactKind::Deb, name, "/var/lib/dpkg/status", "t")
+            .field("deb.package", name, Role::Name)
+            .field("deb.maintainer", maintainer, Role::Publisher)
+    }
+
+    fn eval(c: &Catalog, a: &Artifact) -> Vec<Finding> {
+        Matcher::new(c).evaluate(a, &Selection::default_for(c), today())
+    }
+
+    #[test]
+    fn package_name_and_maintainer_together_confirm() {
+        let c = catalog();
+        let f = eval(
+            &c,
+            &deb("acme-agent", "Acme Widgets Co., Ltd. <x@acme.example>"),
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].confidence, Confidence::Confirmed);
+        assert_eq!(f[0].product.as_deref(), Some("Acme Agent"));
+        assert_eq!(
+            f[0].lists.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
+            vec!["all-acme"]
+        );
+    }
+
+    #[test]
+    fn a_maintainer_alias_in_any_script_is_likely() {
+        let c = catalog();
+        for m in ["ACME", "Акме", "acme widgets corp"] {
+            let f = eval(&c, &deb("other", m));
+            assert_eq!(f.len(), 1, "{m}");
+            assert_eq!(f[0].confidence, Confidence::Likely, "{m}");
+        }
+    }
+
+    #[test]
+    fn a_package_name_alone_is_possible() {
+        let c = catalog();
+        let f = eval(&c, &deb("acme-agent", "Someone Else"));
+        assert_eq!(f[0].confidence, Confidence::Possible);
+        // The same name in another ecosystem is not the catalog's package.
+        let rpm = Artifact::new(ArtifactKind::Rpm, "acme-agent", "/p", "t").field(
+            "rpm.name",
+            "acme-agent",
+            Role::Name,
+        );
+        assert!(eval(&c, &rpm).is_empty());
+    }
+
+    #[test]
+    fn text_and_look_alikes_are_never_evidence() {
+        let c = catalog();
+        let a = deb("camera-tool", "Jane Doe").field(
+            "deb.description",
+            "Client for Acme and ZTE devices",
+            Role::Text,
+        );
+        assert!(eval(&c, &a).is_empty());
+        assert!(eval(&c, &deb("x", "Acme Widgets Fan Club")).is_empty());
+        assert!(eval(&c, &deb("x", "Aztech Systems")).is_empty());
+    }
+
+    #[test]
+    fn homepage_on_a_vendor_domain_is_possible() {
+        let c = catalog();
+        let a = deb("x", "Jane").field(
+            "deb.homepage",
+            "https://downloads.acme.example/agent",
+            Role::Homepage,
+        );
+        assert_eq!(eval(&c, &a)[0].confidence, Confidence::Possible);
+        let b = deb("x", "Jane").field("deb.homepage", "https://notacme.example/", Role::Homepage);
+        assert!(eval(&c, &b).is_empty());
+    }
+
+    #[test]
+    fn scope_decides_which_lists_cover() {
+        let c = catalog();
+        let phone = Artifact::new(ArtifactKind::Rpm, "acme-phone", "/p", "t")
+            .field("rpm.name", "acme-phone", Role::Name)
+            .field("rpm.vendor", "Acme", Role::Publisher);
+        let f = eval(&c, &phone);
+        let ids: Vec<&str> = f[0].lists.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(ids, vec!["all-acme", "phone-only"]);
+        assert_eq!(
+            f[0].lists[1].qualifier.as_deref(),
+            Some("on government devices")
+        );
+        // Software is not video-surveillance equipment: the cameras list stays silent.
+        assert!(!ids.contains(&"cameras"));
+        let only_phone = Selection::of_ids(&c, &["phone-only".into()]).expect("known");
+        let agent = deb("acme-agent", "Acme");
+        assert!(
+            Matcher::new(&c)
+                .evaluate(&agent, &only_phone, today())
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn dates_and_binding_decide_what_is_in_force() {
+        let c = catalog();
+        let before = Date::constant(2019, 6, 1);
+        let a = deb("acme-agent", "Acme");
+        assert!(
+            Matcher::new(&c)
+                .evaluate(&a, &Selection::default_for(&c), before)
+                .is_empty()
+        );
+        // `advice` is advisory (not selected by default) and its cover ended in 2021.
+        let zte = deb("x", "ZTE Corporation");
+        assert!(eval(&c, &zte).is_empty());
+        let advice = Selection::of_ids(&c, &["advice".into()]).expect("known");
+        assert!(Matcher::new(&c).evaluate(&zte, &advice, today()).is_empty());
+        assert_eq!(
+            Matcher::new(&c)
+                .evaluate(&zte, &advice, Date::constant(2020, 6, 1))
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_subsidiary_is_covered_by_its_owners_lists() {
+        let c = catalog();
+        let f = eval(&c, &deb("x", "Acme Subsidiary GmbH"));
+        assert_eq!(f[0].vendor, "acme-sub");
+        assert_eq!(f[0].lists[0].id, "all-acme");
+    }
+
+    #[test]
+    fn mentions_keep_to_token_boundaries() {
+        let c = catalog();
+        let m = Matcher::new(&c);
+        assert_eq!(m.mentions("Router by ZTE, refurbished"), vec!["zte"]);
+        assert!(m.mentions("Aztech router").is_empty());
+        assert!(m.mentions("acmeish").is_empty());
+        assert_eq!(m.mentions("mount for ACME cameras"), vec!["acme"]);
+    }
+}
