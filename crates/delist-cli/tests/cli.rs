@@ -658,3 +658,97 @@ fn a_clean_debian_root_gives_no_finding() {
     );
     assert_eq!(r["summary"]["errors"], 0, "{}", r["errors"]);
 }
+
+#[test]
+fn import_oui_selects_exact_organisation_names() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let oui = t.path().join("oui.csv");
+    std::fs::write(
+        &oui,
+        "Registry,Assignment,Organization Name,Organization Address\n\
+         MA-L,4447CC,\"Hangzhou Hikvision Digital Technology Co.,Ltd.\",\"No.555 Qianmo Road Hangzhou CN\"\n\
+         MA-L,001122,Aztech Electronics,\"Singapore SG\"\n\
+         MA-L,001123,Example Corp,\"1 Huawei Road, Shenzhen CN\"\n\
+         MA-L,001124,  zte corporation  ,\"Shenzhen CN\"\n",
+    )
+    .expect("write");
+    let mam = t.path().join("mam.csv");
+    std::fs::write(
+        &mam,
+        "Registry,Assignment,Organization Name,Organization Address\nMA-M,0055DA1,Shanghai Dahua Scale Factory,\"Shanghai CN\"\n",
+    )
+    .expect("write");
+    let out = delist(&[
+        "catalog",
+        "import-oui",
+        &oui.display().to_string(),
+        &mam.display().to_string(),
+        "--out",
+        "-",
+        "--registry-date",
+        "2022-08-27",
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(
+        rows,
+        vec![
+            "registry,assignment,organization,vendor",
+            "MA-L,4447CC,\"Hangzhou Hikvision Digital Technology Co.,Ltd.\",hikvision",
+            "MA-L,001124,zte corporation,zte",
+        ],
+        "Aztech is not ZTE, an address on Huawei Road is not Huawei, a Dahua scale factory is not Dahua"
+    );
+    assert!(text.contains("# registry-date: 2022-08-27"));
+    let bad = t.path().join("bad.csv");
+    std::fs::write(&bad, "not,a,registry\n").expect("write");
+    assert_eq!(
+        delist(&[
+            "catalog",
+            "import-oui",
+            &bad.display().to_string(),
+            "--out",
+            "-"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+}
+
+/// The committed table is what `import-oui` makes from the registry files it names (Debian's
+/// ieee-data 20220827.1, installed by .ci/run): a generated file must not drift by hand.
+#[test]
+fn committed_oui_table_is_up_to_date() {
+    let dir = Path::new("/usr/share/ieee-data");
+    let files = ["oui.csv", "mam.csv", "oui36.csv"].map(|f| dir.join(f).display().to_string());
+    if !dir.join("oui.csv").is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install ieee-data"
+        );
+        eprintln!("skipped: ieee-data is not installed");
+        return;
+    }
+    let mut args = vec!["catalog", "import-oui"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend([
+        "--out",
+        "-",
+        "-q",
+        "--registry-date",
+        "2022-08-27",
+        "--registry-source",
+        "Debian package ieee-data 20220827.1",
+    ]);
+    let out = delist(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let committed =
+        std::fs::read_to_string(repo().join("catalog/oui/ieee.csv")).expect("committed table");
+    assert!(
+        String::from_utf8_lossy(&out.stdout) == committed,
+        "catalog/oui/ieee.csv is stale: rerun the import-oui command in README.md"
+    );
+}
