@@ -410,7 +410,7 @@ fn explain_finding(f: &delist_core::Finding) -> String {
         }
         s.push('\n');
         if let Some(q) = &l.qualifier {
-            s.push_str(&format!("      only: {q}\n"));
+            s.push_str(&format!("      qualifier: {q}\n"));
         }
     }
     if let Some(r) = &f.remediation {

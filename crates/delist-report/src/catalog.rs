@@ -82,7 +82,7 @@ pub fn list_detail(l: &List, today: Date) -> String {
             "no (advisory)".into()
         },
     );
-    kv("status", format!("{:?}", l.status).to_lowercase());
+    kv("status", serde_json::to_value(l.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default());
     kv(
         "published",
         l.published.map(|d| d.to_string()).unwrap_or_default(),
@@ -121,7 +121,7 @@ pub fn list_detail(l: &List, today: Date) -> String {
         };
         out.push_str(&format!("    {:<30} {what}{since}{until}\n", c.vendor));
         if !c.qualifier.is_empty() {
-            out.push_str(&format!("    {:<30} only: {}\n", "", c.qualifier));
+            out.push_str(&format!("    {:<30} qualifier: {}\n", "", c.qualifier));
         }
     }
     out.push_str("\n  sources\n");
