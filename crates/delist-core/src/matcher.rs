@@ -93,6 +93,8 @@ pub struct Matcher<'c> {
     packages: HashMap<(String, String), Vec<IdRef>>,
     /// Domain → identifiers.
     domains: HashMap<String, Vec<IdRef>>,
+    /// (kind, lower-cased value) → identifiers, for exact identifiers (app ids, Team IDs, …).
+    exact: HashMap<(IdKind, String), Vec<IdRef>>,
     /// Every vendor name as a padded key, for token-boundary mentions.
     mention_keys: Vec<(usize, String)>,
     mentions: Option<AhoCorasick>,
@@ -112,6 +114,7 @@ impl<'c> Matcher<'c> {
         let mut names: HashMap<String, Vec<IdRef>> = HashMap::new();
         let mut packages: HashMap<(String, String), Vec<IdRef>> = HashMap::new();
         let mut domains: HashMap<String, Vec<IdRef>> = HashMap::new();
+        let mut exact: HashMap<(IdKind, String), Vec<IdRef>> = HashMap::new();
         let mut mention_keys = Vec::new();
         for (vi, v) in catalog.vendors.iter().enumerate() {
             for n in v.names() {
@@ -150,6 +153,10 @@ impl<'c> Matcher<'c> {
                     IdKind::Domain => domains.entry(id.value.to_lowercase()).or_default().push(r),
                     _ => {}
                 }
+                exact
+                    .entry((id.kind, exact_key(id.kind, &id.value)))
+                    .or_default()
+                    .push(r);
             }
         }
         for refs in names.values_mut() {
@@ -164,6 +171,7 @@ impl<'c> Matcher<'c> {
             names,
             packages,
             domains,
+            exact,
             mention_keys,
             mentions,
         }
@@ -282,6 +290,26 @@ impl<'c> Matcher<'c> {
                             value: f.value.clone(),
                             identifier: self.ident_label(r, &f.value),
                             strength: Confidence::Possible,
+                        });
+                    }
+                }
+                Role::Identifier(kind) => {
+                    let refs = match kind {
+                        IdKind::Domain => self.domain_refs(&f.value),
+                        _ => self
+                            .exact
+                            .get(&(kind, exact_key(kind, &f.value)))
+                            .cloned()
+                            .unwrap_or_default(),
+                    };
+                    for r in refs {
+                        let e = per.entry(r.vendor).or_default();
+                        e.idents.extend(r.ident);
+                        e.evidence.push(Evidence {
+                            field: f.field.clone(),
+                            value: f.value.clone(),
+                            identifier: self.ident_label(r, &f.value),
+                            strength: strength_of(kind),
                         });
                     }
                 }
@@ -430,6 +458,53 @@ impl<'c> Matcher<'c> {
             });
         }
         out
+    }
+}
+
+/// How an identifier value is compared: case-insensitively where its owner's system ignores
+/// case (Windows services, drivers and file names, hex ids, domains), exactly otherwise (Team IDs
+/// and app ids are case-sensitive).
+fn exact_key(kind: IdKind, value: &str) -> String {
+    match kind {
+        IdKind::Service
+        | IdKind::Driver
+        | IdKind::Process
+        | IdKind::FileName
+        | IdKind::Usb
+        | IdKind::Pci
+        | IdKind::Domain
+        | IdKind::ExtensionId => value.trim().to_lowercase(),
+        _ => value.trim().to_string(),
+    }
+}
+
+/// What an exact identifier proves on its own (CONTRACT "Confidence"): identities that are not
+/// said by accident confirm; fields that name a maker are likely; names alone are possible.
+pub fn strength_of(kind: IdKind) -> Confidence {
+    match kind {
+        IdKind::Signer
+        | IdKind::TeamId
+        | IdKind::AppId
+        | IdKind::BundleId
+        | IdKind::Usb
+        | IdKind::Pci
+        | IdKind::OuiOrg
+        | IdKind::GtinPrefix => Confidence::Confirmed,
+        // A second organisation can carry the same extension id; a banner can be carried by
+        // OEM equipment; a root CA or store account names the maker but proves no install.
+        IdKind::ExtensionId
+        | IdKind::Banner
+        | IdKind::RootCa
+        | IdKind::StoreDeveloper
+        | IdKind::Brand => Confidence::Likely,
+        IdKind::Package
+        | IdKind::Service
+        | IdKind::Driver
+        | IdKind::Process
+        | IdKind::Domain
+        | IdKind::HttpPath
+        | IdKind::FileName
+        | IdKind::InstallPath => Confidence::Possible,
     }
 }
 
@@ -721,6 +796,21 @@ until = 2021-01-01
         let f = eval(&c, &deb("x", "Acme Subsidiary GmbH"));
         assert_eq!(f[0].vendor, "acme-sub");
         assert_eq!(f[0].lists[0].id, "all-acme");
+    }
+
+    #[test]
+    fn exact_identifiers_carry_their_kinds_strength() {
+        let c = catalog();
+        let a = Artifact::new(ArtifactKind::Deb, "x", "/p", "t").field(
+            "x.url",
+            "HTTPS://Update.ACME.example/x",
+            Role::Identifier(IdKind::Domain),
+        );
+        assert_eq!(eval(&c, &a)[0].confidence, Confidence::Possible);
+        assert_eq!(strength_of(IdKind::TeamId), Confidence::Confirmed);
+        assert_eq!(strength_of(IdKind::ExtensionId), Confidence::Likely);
+        assert_eq!(exact_key(IdKind::Usb, " 12D1"), "12d1");
+        assert_eq!(exact_key(IdKind::AppId, "com.Example"), "com.Example");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Owns the shapes of `delist.inventory/1` and `delist.report/1` (see CONTRACT.md). It must never
 //! read files or know where an artifact came from beyond the strings a collector put in it.
 
+use crate::catalog::IdKind;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -108,6 +109,11 @@ pub enum Role {
     Text,
     /// Anything else kept for the inventory (licence, architecture, source package).
     Other,
+    /// An identifier of a catalog kind read from where that kind lives (an Android manifest's
+    /// package is an `app-id`, a code signature's Team ID a `team-id`, a sysfs vendor file a
+    /// `usb` or `pci` id). Matched exactly; its strength depends on the kind
+    /// ([`crate::matcher::strength_of`]).
+    Identifier(IdKind),
 }
 
 /// One attribute a collector read, as written, with the field it came from (`deb.maintainer`).

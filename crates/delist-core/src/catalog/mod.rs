@@ -10,7 +10,7 @@ pub mod oui;
 pub use load::{Diagnostic, SourceFile, builtin_files, load};
 
 use jiff::civil::Date;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where an entry was written, for messages that send the user to the right line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -134,7 +134,7 @@ impl List {
 }
 
 /// The kinds of identifier the catalog knows; see `catalog/README.md` for their value forms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IdKind {
     Signer,
