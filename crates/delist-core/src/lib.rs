@@ -14,6 +14,7 @@ pub mod matcher;
 pub mod model;
 pub mod normalize;
 pub mod policy;
+pub mod purl;
 pub mod report;
 
 pub use catalog::Catalog;

@@ -22,6 +22,7 @@ use crate::model::{
     Artifact, ArtifactKind, Confidence, Evidence, Finding, ListRef, Role, finding_id,
 };
 use crate::normalize;
+use crate::purl::Purl;
 use aho_corasick::AhoCorasick;
 use jiff::civil::Date;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -95,6 +96,8 @@ pub struct Matcher<'c> {
     domains: HashMap<String, Vec<IdRef>>,
     /// (kind, lower-cased value) → identifiers, for exact identifiers (app ids, Team IDs, …).
     exact: HashMap<(IdKind, String), Vec<IdRef>>,
+    /// Purl namespace prefixes (few: a scan of them is cheaper than an index).
+    purl_namespaces: Vec<(String, IdRef)>,
     /// Every vendor name as a padded key, for token-boundary mentions.
     mention_keys: Vec<(usize, String)>,
     mentions: Option<AhoCorasick>,
@@ -115,6 +118,7 @@ impl<'c> Matcher<'c> {
         let mut packages: HashMap<(String, String), Vec<IdRef>> = HashMap::new();
         let mut domains: HashMap<String, Vec<IdRef>> = HashMap::new();
         let mut exact: HashMap<(IdKind, String), Vec<IdRef>> = HashMap::new();
+        let mut purl_namespaces = Vec::new();
         let mut mention_keys = Vec::new();
         for (vi, v) in catalog.vendors.iter().enumerate() {
             for n in v.names() {
@@ -151,6 +155,7 @@ impl<'c> Matcher<'c> {
                         }
                     }
                     IdKind::Domain => domains.entry(id.value.to_lowercase()).or_default().push(r),
+                    IdKind::PurlNamespace => purl_namespaces.push((id.value.clone(), r)),
                     _ => {}
                 }
                 exact
@@ -172,6 +177,7 @@ impl<'c> Matcher<'c> {
             packages,
             domains,
             exact,
+            purl_namespaces,
             mention_keys,
             mentions,
         }
@@ -293,6 +299,38 @@ impl<'c> Matcher<'c> {
                         });
                     }
                 }
+                Role::Identifier(IdKind::Package) if f.value.starts_with("pkg:") => {
+                    let Some(purl) = Purl::parse(&f.value) else {
+                        continue;
+                    };
+                    let mut hits: Vec<(IdRef, Confidence, bool)> = Vec::new();
+                    if let Some(eco) = purl.ecosystem() {
+                        let key = (eco.to_string(), purl.package_name().to_lowercase());
+                        hits.extend(
+                            self.packages
+                                .get(&key)
+                                .into_iter()
+                                .flatten()
+                                .map(|r| (*r, Confidence::Possible, true)),
+                        );
+                    }
+                    for (prefix, r) in &self.purl_namespaces {
+                        if purl.under(prefix) {
+                            hits.push((*r, strength_of(IdKind::PurlNamespace), false));
+                        }
+                    }
+                    for (r, strength, is_package) in hits {
+                        let e = per.entry(r.vendor).or_default();
+                        e.by_package |= is_package;
+                        e.idents.extend(r.ident);
+                        e.evidence.push(Evidence {
+                            field: f.field.clone(),
+                            value: f.value.clone(),
+                            identifier: self.ident_label(r, &f.value),
+                            strength,
+                        });
+                    }
+                }
                 Role::Identifier(kind) => {
                     let refs = match kind {
                         IdKind::Domain => self.domain_refs(&f.value),
@@ -331,7 +369,7 @@ impl<'c> Matcher<'c> {
                     .cloned(),
             );
         }
-        if is_software(a.kind) {
+        if a.kind.is_software() {
             out.insert("software".into());
             out.extend(
                 vendor
@@ -491,12 +529,15 @@ pub fn strength_of(kind: IdKind) -> Confidence {
         | IdKind::OuiOrg
         | IdKind::GtinPrefix => Confidence::Confirmed,
         // A second organisation can carry the same extension id; a banner can be carried by
-        // OEM equipment; a root CA or store account names the maker but proves no install.
+        // OEM equipment; a root CA or store account names the maker but proves no install; a
+        // purl namespace is where the vendor publishes (a Maven group, an npm scope, a Go
+        // module path): who wrote the code, like a supplier field.
         IdKind::ExtensionId
         | IdKind::Banner
         | IdKind::RootCa
         | IdKind::StoreDeveloper
-        | IdKind::Brand => Confidence::Likely,
+        | IdKind::Brand
+        | IdKind::PurlNamespace => Confidence::Likely,
         IdKind::Package
         | IdKind::Service
         | IdKind::Driver
@@ -506,20 +547,6 @@ pub fn strength_of(kind: IdKind) -> Confidence {
         | IdKind::FileName
         | IdKind::InstallPath => Confidence::Possible,
     }
-}
-
-fn is_software(kind: ArtifactKind) -> bool {
-    matches!(
-        kind,
-        ArtifactKind::Deb
-            | ArtifactKind::Rpm
-            | ArtifactKind::Apk
-            | ArtifactKind::Pacman
-            | ArtifactKind::Snap
-            | ArtifactKind::Flatpak
-            | ArtifactKind::Brew
-            | ArtifactKind::BrewCask
-    )
 }
 
 /// How to remove the artifact, where delist knows.
@@ -534,6 +561,12 @@ pub fn remediation(a: &Artifact) -> Option<String> {
         ArtifactKind::Flatpak => format!("flatpak uninstall --delete-data {n}"),
         ArtifactKind::Brew => format!("brew uninstall {n}"),
         ArtifactKind::BrewCask => format!("brew uninstall --cask --zap {n}"),
+        ArtifactKind::MdmApp => format!(
+            "remove {n} with the device's management (an MDM uninstall or removal policy) and block reinstalls"
+        ),
+        ArtifactKind::SbomComponent | ArtifactKind::SbomService => {
+            format!("replace the dependency {n} and rebuild; update the SBOM")
+        }
     })
 }
 
@@ -578,6 +611,11 @@ sources = ["https://example.org"]
 [[identifier]]
 kind = "domain"
 value = "acme.example"
+sources = ["https://example.org"]
+
+[[identifier]]
+kind = "purl-namespace"
+value = "pkg:maven/example.acme"
 sources = ["https://example.org"]
 "#,
             ),
@@ -811,6 +849,25 @@ until = 2021-01-01
         assert_eq!(strength_of(IdKind::ExtensionId), Confidence::Likely);
         assert_eq!(exact_key(IdKind::Usb, " 12D1"), "12d1");
         assert_eq!(exact_key(IdKind::AppId, "com.Example"), "com.Example");
+    }
+
+    #[test]
+    fn purls_name_packages_and_namespaces() {
+        let c = catalog();
+        let comp = |purl: &str| {
+            Artifact::new(ArtifactKind::SbomComponent, "c", "/sbom.json", "t").field(
+                "cyclonedx.purl",
+                purl,
+                Role::Identifier(IdKind::Package),
+            )
+        };
+        let f = eval(&c, &comp("pkg:deb/debian/acme-agent@1.0"));
+        assert_eq!(f[0].confidence, Confidence::Possible);
+        let f = eval(&c, &comp("pkg:maven/example.acme/widget-lib@2.0"));
+        assert_eq!(f[0].confidence, Confidence::Likely);
+        assert!(eval(&c, &comp("pkg:maven/example.acmeish/widget-lib@2.0")).is_empty());
+        assert!(eval(&c, &comp("pkg:npm/example.acme/widget-lib@2.0")).is_empty());
+        assert!(eval(&c, &comp("not a purl")).is_empty());
     }
 
     #[test]

@@ -66,6 +66,12 @@ pub enum ArtifactKind {
     Flatpak,
     Brew,
     BrewCask,
+    /// A component of a CycloneDX or SPDX SBOM.
+    SbomComponent,
+    /// A service of a CycloneDX SBOM.
+    SbomService,
+    /// An app record from an MDM/EDR/osquery app inventory.
+    MdmApp,
 }
 
 impl ArtifactKind {
@@ -79,12 +85,24 @@ impl ArtifactKind {
             Self::Flatpak => "flatpak",
             Self::Brew => "brew",
             Self::BrewCask => "brew-cask",
+            Self::SbomComponent => "sbom-component",
+            Self::SbomService => "sbom-service",
+            Self::MdmApp => "mdm-app",
         }
     }
 
     /// The catalog package ecosystem whose names identify artifacts of this kind, if any.
+    /// SBOM components say their ecosystem in their purl instead.
     pub fn ecosystem(self) -> Option<&'static str> {
-        Some(self.as_str())
+        match self {
+            Self::SbomComponent | Self::SbomService | Self::MdmApp => None,
+            _ => Some(self.as_str()),
+        }
+    }
+
+    /// Whether artifacts of this kind are installed or shipped software (rather than hardware).
+    pub fn is_software(self) -> bool {
+        true
     }
 }
 
@@ -135,6 +153,10 @@ pub struct Artifact {
     pub path: String,
     /// The target as the user gave it (`rootfs:/mnt/img`).
     pub target: String,
+    /// The device or host the artifact was reported on, where the source names one (MDM
+    /// inventories, fleet uploads).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub host: Option<String>,
     /// The maker as written (vendor/maintainer/CompanyName), the first publisher-role field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub publisher: Option<String>,
@@ -159,6 +181,7 @@ impl Artifact {
             version: None,
             path: path.into(),
             target: target.into(),
+            host: None,
             publisher: None,
             ids: Vec::new(),
             fields: Vec::new(),
@@ -265,6 +288,8 @@ pub struct ArtifactRef {
     pub version: Option<String>,
     pub path: String,
     pub target: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub host: Option<String>,
 }
 
 impl From<&Artifact> for ArtifactRef {
@@ -275,6 +300,7 @@ impl From<&Artifact> for ArtifactRef {
             version: a.version.clone(),
             path: a.path.clone(),
             target: a.target.clone(),
+            host: a.host.clone(),
         }
     }
 }

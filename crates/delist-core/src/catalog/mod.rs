@@ -158,6 +158,7 @@ pub enum IdKind {
     FileName,
     InstallPath,
     StoreDeveloper,
+    PurlNamespace,
 }
 
 impl IdKind {
@@ -183,6 +184,7 @@ impl IdKind {
         Self::FileName,
         Self::InstallPath,
         Self::StoreDeveloper,
+        Self::PurlNamespace,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -208,6 +210,7 @@ impl IdKind {
             Self::FileName => "file-name",
             Self::InstallPath => "install-path",
             Self::StoreDeveloper => "store-developer",
+            Self::PurlNamespace => "purl-namespace",
         }
     }
 
