@@ -34,6 +34,21 @@ pub enum Command {
     /// Catalog maintenance.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// What was removed, what is new and what remains between two JSON reports (by finding id).
+    Diff(DiffArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DiffArgs {
+    /// The earlier report (`delist scan -o json=…`).
+    pub old: PathBuf,
+    /// The later report.
+    pub new: PathBuf,
+    /// Exit 1 when a new or remaining finding is at or above this level (default likely).
+    #[arg(long = "fail-on", value_name = "LEVEL")]
+    pub fail_on: Option<String>,
+    #[command(flatten)]
+    pub common: Common,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -1,12 +1,14 @@
 //! One function per command; each returns the exit code or an error (exit 2).
 
-use crate::args::{CatalogCommand, Cli, Command, Common, ExplainArgs, LookupArgs, ScanArgs};
+use crate::args::{
+    CatalogCommand, Cli, Command, Common, DiffArgs, ExplainArgs, LookupArgs, ScanArgs,
+};
 use crate::output::{emit, sinks};
 use anyhow::{Context, Result, anyhow, bail};
 use delist_collect::target::Target;
 use delist_core::catalog::{self, Catalog, SourceFile, oui::OuiTable};
 use delist_core::policy::{Policy, parse_fail_on};
-use delist_core::report::{CatalogRef, INVENTORY_SCHEMA, Inventory, Report, Tool};
+use delist_core::report::{CatalogRef, Diff, INVENTORY_SCHEMA, Inventory, Report, Tool};
 use delist_core::{Confidence, Matcher, Selection};
 use delist_report::Format;
 use jiff::civil::Date;
@@ -23,6 +25,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Lists(a) => lists(&a),
         Command::Vendors(a) => vendors(&a),
         Command::Explain(a) => explain(&a),
+        Command::Diff(a) => diff(&a),
         Command::Catalog(CatalogCommand::Check { dir, common }) => catalog_check(&dir, &common),
         Command::Catalog(CatalogCommand::ImportOui {
             files,
@@ -225,6 +228,46 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
     }
     emit(&outputs, |f| delist_report::report(&report, f))?;
     Ok(if report.fails(fail_on) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn read_report(path: &Path) -> Result<Report> {
+    // A report of a large estate is big but not unbounded: refuse anything over 1 GiB.
+    let md = std::fs::metadata(path)
+        .with_context(|| format!("cannot read report {}", path.display()))?;
+    if md.len() > 1 << 30 {
+        bail!(
+            "{}: {} bytes is too large for a report",
+            path.display(),
+            md.len()
+        );
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read report {}", path.display()))?;
+    let report: Report = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a delist.report/1 document", path.display()))?;
+    if report.schema != delist_core::report::REPORT_SCHEMA {
+        bail!(
+            "{}: schema {:?} is not delist.report/1",
+            path.display(),
+            report.schema
+        );
+    }
+    Ok(report)
+}
+
+fn diff(a: &DiffArgs) -> Result<ExitCode> {
+    let outputs = format_of(&a.common)?;
+    let fail_on = match &a.fail_on {
+        Some(s) => parse_fail_on(s).map_err(|e| anyhow!("--fail-on: {e}"))?,
+        None => Some(Confidence::Likely),
+    };
+    let d = Diff::between(&read_report(&a.old)?, &read_report(&a.new)?);
+    emit(&outputs, |f| delist_report::diff(&d, f))?;
+    Ok(if d.fails(fail_on) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -752,3 +752,105 @@ fn committed_oui_table_is_up_to_date() {
         "catalog/oui/ieee.csv is stale: rerun the import-oui command in README.md"
     );
 }
+
+#[test]
+fn diff_reports_removed_new_and_remaining_per_list() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let before = t.path().join("before.json");
+    let after = t.path().join("after.json");
+    delist(&[
+        "scan",
+        &format!("rootfs:{}", fixture("dpkg/root")),
+        "-o",
+        &format!("json={}", before.display()),
+    ]);
+    delist(&[
+        "scan",
+        &format!("rootfs:{}", fixture("dpkg/root-after")),
+        "-o",
+        &format!("json={}", after.display()),
+    ]);
+    let out = delist(&[
+        "diff",
+        &before.display().to_string(),
+        &after.display().to_string(),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "likely findings remain: {}",
+        stderr(&out)
+    );
+    let d = json(&out);
+    assert_eq!(d["schema"], "delist.diff/1");
+    let names = |k: &str| -> Vec<String> {
+        let mut v: Vec<String> = d[k]
+            .as_array()
+            .expect("array")
+            .iter()
+            .filter_map(|f| f["artifact"]["name"].as_str().map(String::from))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names("removed"), vec!["kesl"]);
+    assert_eq!(names("new"), vec!["kav4fs"]);
+    assert_eq!(names("remaining"), vec!["klms-agent", "klnagent64"]);
+    assert_eq!(
+        d["summary"],
+        serde_json::json!({"removed": 1, "new": 1, "remaining": 2})
+    );
+    let bod = d["lists"]
+        .as_array()
+        .expect("lists")
+        .iter()
+        .find(|l| l["id"] == "us-bod-17-01")
+        .expect("bod");
+    assert_eq!(
+        (
+            bod["removed"].as_u64(),
+            bod["new"].as_u64(),
+            bod["remaining"].as_u64()
+        ),
+        (Some(1), Some(1), Some(2))
+    );
+    // A report against itself: nothing removed or new.
+    let same = json(&delist(&[
+        "diff",
+        &before.display().to_string(),
+        &before.display().to_string(),
+        "-o",
+        "json",
+    ]));
+    assert_eq!(
+        same["summary"],
+        serde_json::json!({"removed": 0, "new": 0, "remaining": 3})
+    );
+    let table = delist(&[
+        "diff",
+        &before.display().to_string(),
+        &after.display().to_string(),
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(table.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("removed") && text.contains("1 removed, 1 new, 2 remaining"),
+        "{text}"
+    );
+    let junk = t.path().join("junk.json");
+    std::fs::write(&junk, "{\"schema\": \"other\"}").expect("write");
+    assert_eq!(
+        delist(&[
+            "diff",
+            &junk.display().to_string(),
+            &before.display().to_string()
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+}

@@ -143,3 +143,100 @@ pub struct Inventory {
     pub artifacts: Vec<Artifact>,
     pub errors: Vec<ScanError>,
 }
+
+pub const DIFF_SCHEMA: &str = "delist.diff/1";
+
+/// One list's share of a diff.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListDiff {
+    pub id: String,
+    pub removed: usize,
+    pub new: usize,
+    pub remaining: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffSummary {
+    pub removed: usize,
+    pub new: usize,
+    pub remaining: usize,
+}
+
+/// What changed between two reports of the same estate: what an agency hands in after its
+/// deadline. Findings are matched by their stable id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diff {
+    pub schema: String,
+    pub old_targets: Vec<Target>,
+    pub new_targets: Vec<Target>,
+    pub summary: DiffSummary,
+    pub lists: Vec<ListDiff>,
+    pub removed: Vec<Finding>,
+    pub new: Vec<Finding>,
+    pub remaining: Vec<Finding>,
+}
+
+impl Diff {
+    pub fn between(old: &Report, new: &Report) -> Self {
+        use std::collections::{BTreeMap, HashSet};
+        let old_ids: HashSet<&str> = old.findings.iter().map(|f| f.id.as_str()).collect();
+        let new_ids: HashSet<&str> = new.findings.iter().map(|f| f.id.as_str()).collect();
+        let removed: Vec<Finding> = old
+            .findings
+            .iter()
+            .filter(|f| !new_ids.contains(f.id.as_str()))
+            .cloned()
+            .collect();
+        let added: Vec<Finding> = new
+            .findings
+            .iter()
+            .filter(|f| !old_ids.contains(f.id.as_str()))
+            .cloned()
+            .collect();
+        let remaining: Vec<Finding> = new
+            .findings
+            .iter()
+            .filter(|f| old_ids.contains(f.id.as_str()))
+            .cloned()
+            .collect();
+        let mut lists: BTreeMap<String, ListDiff> = BTreeMap::new();
+        let mut count = |fs: &[Finding], pick: fn(&mut ListDiff) -> &mut usize| {
+            for f in fs {
+                for l in &f.lists {
+                    let e = lists.entry(l.id.clone()).or_insert_with(|| ListDiff {
+                        id: l.id.clone(),
+                        ..ListDiff::default()
+                    });
+                    *pick(e) += 1;
+                }
+            }
+        };
+        count(&removed, |d| &mut d.removed);
+        count(&added, |d| &mut d.new);
+        count(&remaining, |d| &mut d.remaining);
+        Self {
+            schema: DIFF_SCHEMA.into(),
+            old_targets: old.targets.clone(),
+            new_targets: new.targets.clone(),
+            summary: DiffSummary {
+                removed: removed.len(),
+                new: added.len(),
+                remaining: remaining.len(),
+            },
+            lists: lists.into_values().collect(),
+            removed,
+            new: added,
+            remaining,
+        }
+    }
+
+    /// Whether anything still present (new or remaining, not waived) is at or above `fail_on`.
+    pub fn fails(&self, fail_on: Option<Confidence>) -> bool {
+        fail_on.is_some_and(|level| {
+            self.new
+                .iter()
+                .chain(&self.remaining)
+                .any(|f| f.waiver.is_none() && f.confidence >= level)
+        })
+    }
+}

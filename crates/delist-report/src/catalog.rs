@@ -82,7 +82,13 @@ pub fn list_detail(l: &List, today: Date) -> String {
             "no (advisory)".into()
         },
     );
-    kv("status", serde_json::to_value(l.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default());
+    kv(
+        "status",
+        serde_json::to_value(l.status)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default(),
+    );
     kv(
         "published",
         l.published.map(|d| d.to_string()).unwrap_or_default(),

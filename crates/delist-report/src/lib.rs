@@ -8,7 +8,7 @@
 pub mod catalog;
 pub mod table;
 
-use delist_core::report::{Inventory, Report};
+use delist_core::report::{Diff, Inventory, Report};
 use serde::Serialize;
 
 /// Output formats of `-o`.
@@ -51,5 +51,12 @@ pub fn inventory(inv: &Inventory, format: Format) -> String {
     match format {
         Format::Json => json(inv),
         Format::Table => table::inventory(inv),
+    }
+}
+
+pub fn diff(d: &Diff, format: Format) -> String {
+    match format {
+        Format::Json => json(d),
+        Format::Table => table::diff(d),
     }
 }

@@ -1,7 +1,8 @@
 //! Plain-text tables for terminals: aligned columns, no colour (meaning is never carried by
 //! colour alone), wide cells cut with an ellipsis.
 
-use delist_core::report::{Inventory, Report};
+use delist_core::Finding;
+use delist_core::report::{Diff, Inventory, Report};
 use unicode_width::UnicodeWidthStr;
 
 const MAX_CELL: usize = 48;
@@ -109,6 +110,68 @@ pub fn report(r: &Report) -> String {
     for n in &r.notices {
         out.push_str(&format!("note: {}\n", n.message));
     }
+    out
+}
+
+fn finding_rows(fs: &[Finding], state: &str) -> Vec<Vec<String>> {
+    fs.iter()
+        .map(|f| {
+            vec![
+                state.to_string(),
+                f.confidence.to_string(),
+                f.vendor.clone(),
+                format!("{} {}", f.artifact.kind, f.artifact.name),
+                f.artifact
+                    .host
+                    .clone()
+                    .unwrap_or_else(|| f.artifact.target.clone()),
+                f.artifact.path.clone(),
+                f.id.clone(),
+            ]
+        })
+        .collect()
+}
+
+pub fn diff(d: &Diff) -> String {
+    let mut rows = finding_rows(&d.removed, "removed");
+    rows.extend(finding_rows(&d.new, "new"));
+    rows.extend(finding_rows(&d.remaining, "remaining"));
+    let mut out = if rows.is_empty() {
+        "No findings in either report.\n".to_string()
+    } else {
+        render(
+            &[
+                "STATE",
+                "CONFIDENCE",
+                "VENDOR",
+                "ARTIFACT",
+                "WHERE",
+                "PATH",
+                "ID",
+            ],
+            &rows,
+        )
+    };
+    if !d.lists.is_empty() {
+        out.push('\n');
+        let rows: Vec<Vec<String>> = d
+            .lists
+            .iter()
+            .map(|l| {
+                vec![
+                    l.id.clone(),
+                    l.removed.to_string(),
+                    l.new.to_string(),
+                    l.remaining.to_string(),
+                ]
+            })
+            .collect();
+        out.push_str(&render(&["LIST", "REMOVED", "NEW", "REMAINING"], &rows));
+    }
+    out.push_str(&format!(
+        "\n{} removed, {} new, {} remaining\n",
+        d.summary.removed, d.summary.new, d.summary.remaining
+    ));
     out
 }
 
