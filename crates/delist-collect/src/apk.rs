@@ -31,8 +31,8 @@ pub struct Record {
 }
 
 impl Record {
-    /// The first value of a field letter (apk itself keeps the last of a repeated letter, but a
-    /// repeated package-level letter only happens in a damaged file, where either is a guess).
+    /// The first value of a field letter (a package-level letter appears once per package; a
+    /// repeat only happens in a damaged file, where any choice is a guess).
     pub fn get(&self, key: char) -> Option<&str> {
         self.fields
             .iter()

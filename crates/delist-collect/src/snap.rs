@@ -152,10 +152,15 @@ fn revision(v: &Value) -> Option<String> {
 
 // ----------------------------------------------------------------------------------- snap.yaml
 
+/// Top-level `key: value` scalars of a YAML document, in order.
+pub type Scalars = Vec<(String, String)>;
+/// Problems met while parsing, each with its 1-based line number.
+pub type Problems = Vec<(usize, String)>;
+
 /// Parses the top-level `key: value` scalars of a YAML mapping (see the module doc for what is
 /// and is not understood). Never fails: a top-level line that is not `key: value`, or a quoted
 /// scalar that never closes, is a problem with its line number.
-pub fn parse_yaml_scalars(text: &str) -> (Vec<(String, String)>, Vec<(usize, String)>) {
+pub fn parse_yaml_scalars(text: &str) -> (Scalars, Problems) {
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
     let mut problems = Vec::new();
@@ -164,12 +169,12 @@ pub fn parse_yaml_scalars(text: &str) -> (Vec<(String, String)>, Vec<(usize, Str
         let line = lines[i];
         let n = i + 1;
         i += 1;
-        if is_blank_or_comment(line) || indented(line) || is_document_marker(line) {
+        if is_blank_or_comment(line) || continues(line) || is_document_marker(line) {
             continue;
         }
-        // The scalar's continuation: every following indented or blank line.
+        // The value's continuation: every following indented, blank or sequence-item line.
         let start = i;
-        while i < lines.len() && (lines[i].trim().is_empty() || indented(lines[i])) {
+        while i < lines.len() && (lines[i].trim().is_empty() || continues(lines[i])) {
             i += 1;
         }
         let Some((key, rest)) = split_key(line) else {
@@ -195,6 +200,12 @@ fn is_blank_or_comment(line: &str) -> bool {
 
 fn indented(line: &str) -> bool {
     line.starts_with([' ', '\t'])
+}
+
+/// A line that belongs to the value above it: indented, or an item of a sequence written at the
+/// key's own indentation (PyYAML's default style: `architectures:` then `- amd64`).
+fn continues(line: &str) -> bool {
+    indented(line) || line == "-" || line.starts_with("- ")
 }
 
 fn is_document_marker(line: &str) -> bool {
@@ -495,7 +506,7 @@ pub struct Snap;
 
 impl Snap {
     /// Reads a `snap.yaml`, reporting problems; `None` when it is absent.
-    fn read_yaml(cx: &Context<'_>, path: &str, out: &mut Output) -> Option<Vec<(String, String)>> {
+    fn read_yaml(cx: &Context<'_>, path: &str, out: &mut Output) -> Option<Scalars> {
         if !cx.root.is_file(path) {
             return None;
         }
@@ -514,11 +525,7 @@ impl Snap {
     }
 
     /// The `snap.yaml` of a state snap's revision, where its squashfs is mounted.
-    fn mounted_yaml(
-        cx: &Context<'_>,
-        s: &StateSnap,
-        out: &mut Output,
-    ) -> Option<Vec<(String, String)>> {
+    fn mounted_yaml(cx: &Context<'_>, s: &StateSnap, out: &mut Output) -> Option<Scalars> {
         // Revisions come from the state file: only plain ones (`42`, `x1`) become paths.
         let rev = s
             .revision
@@ -679,7 +686,7 @@ impl Collector for Snap {
 mod tests {
     use super::*;
 
-    const YAML: &str = "name: kesl\nversion: '12.1.0'\nsummary: Kaspersky Endpoint Security for Linux, a long summary\n  wrapped by PyYAML\ntitle: \"Kaspersky \\\"KESL\\\" \\u00e9\" # note\ndescription: |\n  First line.\n\n  Second paragraph.\nfolded: >-\n  one\n  two\nplugs:\n  network: null\napps:\n  kesl:\n    command: bin/kesl\ntype: app # the default\nempty:\nnull-value: ~\nflow: [a, b]\n";
+    const YAML: &str = "name: kesl\nversion: '12.1.0'\nsummary: Kaspersky Endpoint Security for Linux, a long summary\n  wrapped by PyYAML\ntitle: \"Kaspersky \\\"KESL\\\" \\u00e9\" # note\ndescription: |\n  First line.\n\n  Second paragraph.\nfolded: >-\n  one\n  two\nplugs:\n  network: null\napps:\n  kesl:\n    command: bin/kesl\narchitectures:\n- amd64\n- arm64\ntype: app # the default\nempty:\nnull-value: ~\nflow: [a, b]\n";
 
     #[test]
     fn yaml_top_level_scalars() {
@@ -722,7 +729,8 @@ mod tests {
                 ("url".to_string(), "http://x:80/#frag".to_string()),
             ]
         );
-        assert_eq!(p.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [6, 7, 8]);
+        // `- item` continues `c`'s value, which stays unterminated.
+        assert_eq!(p.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [6, 7]);
     }
 
     const STATE_JSON: &str = r#"{"data":{"snaps":{
