@@ -12,15 +12,8 @@ fn collect(dir: &Path, base: &Path, out: &mut Vec<(String, PathBuf)>) {
     for path in entries {
         if path.is_dir() {
             collect(&path, base, out);
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("toml" | "csv")
-        ) {
-            let rel = path
-                .strip_prefix(base)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .replace('\\', "/");
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("toml" | "csv")) {
+            let rel = path.strip_prefix(base).unwrap_or(&path).to_string_lossy().replace('\\', "/");
             out.push((rel, path));
         }
     }
@@ -41,15 +34,9 @@ fn main() {
     for (rel, path) in &files {
         println!("cargo:rerun-if-changed={}", path.display());
         let abs = path.canonicalize().expect("catalog file exists");
-        writeln!(
-            src,
-            "    ({rel:?}, include_str!({:?})),",
-            abs.display().to_string()
-        )
-        .expect("write to String");
+        writeln!(src, "    ({rel:?}, include_str!({:?})),", abs.display().to_string()).expect("write to String");
     }
     src.push_str("];\n");
-    let out =
-        PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("builtin_catalog.rs");
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("builtin_catalog.rs");
     std::fs::write(out, src).expect("write OUT_DIR file");
 }

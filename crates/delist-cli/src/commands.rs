@@ -1,8 +1,6 @@
 //! One function per command; each returns the exit code or an error (exit 2).
 
-use crate::args::{
-    CatalogCommand, Cli, Command, Common, DiffArgs, ExplainArgs, LookupArgs, ScanArgs,
-};
+use crate::args::{CatalogCommand, Cli, Command, Common, DiffArgs, ExplainArgs, LookupArgs, ScanArgs};
 use crate::output::{emit, sinks};
 use anyhow::{Context, Result, anyhow, bail};
 use delist_collect::target::Target;
@@ -27,19 +25,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Explain(a) => explain(&a),
         Command::Diff(a) => diff(&a),
         Command::Catalog(CatalogCommand::Check { dir, common }) => catalog_check(&dir, &common),
-        Command::Catalog(CatalogCommand::ImportOui {
-            files,
-            out,
-            registry_date,
-            registry_source,
-            common,
-        }) => import_oui(
-            &files,
-            &out,
-            registry_date.as_deref(),
-            registry_source.as_deref(),
-            &common,
-        ),
+        Command::Catalog(CatalogCommand::ImportOui { files, out, registry_date, registry_source, common }) => {
+            import_oui(&files, &out, registry_date.as_deref(), registry_source.as_deref(), &common)
+        }
     }
 }
 
@@ -47,9 +35,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 /// reports of a past day).
 fn today() -> Result<Date> {
     match std::env::var("DELIST_TODAY") {
-        Ok(s) => s
-            .parse()
-            .with_context(|| format!("DELIST_TODAY={s:?} is not a date such as 2026-11-28")),
+        Ok(s) => s.parse().with_context(|| format!("DELIST_TODAY={s:?} is not a date such as 2026-11-28")),
         Err(_) => Ok(jiff::Zoned::now().date()),
     }
 }
@@ -69,18 +55,9 @@ fn read_catalog_dir(dir: &Path) -> Result<Vec<SourceFile>> {
             if p.is_dir() {
                 walk(&p, base, out, depth + 1)?;
             } else if matches!(p.extension().and_then(|e| e.to_str()), Some("toml" | "csv")) {
-                let text = std::fs::read_to_string(&p)
-                    .with_context(|| format!("cannot read {}", p.display()))?;
-                let rel = p
-                    .strip_prefix(base)
-                    .unwrap_or(&p)
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.push(SourceFile {
-                    name: p.display().to_string(),
-                    rel,
-                    text,
-                });
+                let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
+                let rel = p.strip_prefix(base).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+                out.push(SourceFile { name: p.display().to_string(), rel, text });
             }
         }
         Ok(())
@@ -94,10 +71,7 @@ fn diagnostics_error(diags: &[catalog::Diagnostic]) -> anyhow::Error {
     for d in diags {
         eprintln!("{d}");
     }
-    anyhow!(
-        "{} problem(s) in catalog or policy files (listed above)",
-        diags.len()
-    )
+    anyhow!("{} problem(s) in catalog or policy files (listed above)", diags.len())
 }
 
 /// The built-in catalog with the user's directories layered over it.
@@ -119,9 +93,7 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
     let today = today()?;
     let policy = match &a.policy {
         Some(p) => Some(read_policy(p, &catalog)?),
-        None if Path::new("delist.toml").is_file() => {
-            Some(read_policy(Path::new("delist.toml"), &catalog)?)
-        }
+        None if Path::new("delist.toml").is_file() => Some(read_policy(Path::new("delist.toml"), &catalog)?),
         None => None,
     };
     let fail_on = match (&a.fail_on, policy.as_ref().and_then(|p| p.fail_on)) {
@@ -130,35 +102,38 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
         (None, None) => Some(Confidence::Likely),
     };
     let selection = if !a.lists.is_empty() {
-        Selection::of_ids(&catalog, &a.lists)
-            .map_err(|u| anyhow!("--lists: unknown list(s): {}", u.join(", ")))?
+        Selection::of_ids(&catalog, &a.lists).map_err(|u| anyhow!("--lists: unknown list(s): {}", u.join(", ")))?
     } else if let Some(ids) = policy.as_ref().and_then(|p| p.lists.clone()) {
-        Selection::of_ids(&catalog, &ids)
-            .map_err(|u| anyhow!("policy lists: unknown list(s): {}", u.join(", ")))?
+        Selection::of_ids(&catalog, &ids).map_err(|u| anyhow!("policy lists: unknown list(s): {}", u.join(", ")))?
     } else {
         Selection::default_for(&catalog)
     };
     let targets: Vec<Target> = if a.targets.is_empty() {
         vec![Target::live()]
     } else {
-        a.targets
-            .iter()
-            .map(|t| Target::parse(t).map_err(|e| anyhow!("{e}")))
-            .collect::<Result<_>>()?
+        a.targets.iter().map(|t| Target::parse(t).map_err(|e| anyhow!("{e}"))).collect::<Result<_>>()?
     };
 
     let bar = (!a.common.quiet && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new_spinner();
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
-                .expect("static template"),
-        );
+        b.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("static template"));
         b.enable_steady_tick(std::time::Duration::from_millis(120));
         b
     });
     let verbose = a.common.verbose;
-    let mut artifacts = Vec::new();
-    let mut errors = Vec::new();
+    let matcher = Matcher::new(&catalog);
+    let mut sink = if inventory_only {
+        ScanSink::Keep(delist_collect::Output::default())
+    } else {
+        ScanSink::Evaluate {
+            matcher: &matcher,
+            selection: &selection,
+            today,
+            findings: Vec::new(),
+            artifacts: 0,
+            errors: Vec::new(),
+        }
+    };
     for t in &targets {
         let progress = |step: &str| {
             if let Some(b) = &bar {
@@ -167,55 +142,40 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
                 eprintln!("delist: {}: {step}", t.input);
             }
         };
-        let out = t.collect(&progress);
-        artifacts.extend(out.artifacts);
-        errors.extend(out.errors);
+        t.collect(&mut sink, &progress);
     }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
     let report_targets: Vec<delist_core::report::Target> = targets
         .iter()
-        .map(|t| delist_core::report::Target {
-            input: t.input.clone(),
-            kind: t.kind.as_str().into(),
-        })
+        .map(|t| delist_core::report::Target { input: t.input.clone(), kind: t.kind.as_str().into() })
         .collect();
     let tool = Tool::this(VERSION);
 
-    if inventory_only {
-        let inv = Inventory {
-            schema: INVENTORY_SCHEMA.into(),
-            tool,
-            targets: report_targets,
-            artifacts,
-            errors,
-        };
-        emit(&outputs, |f| delist_report::inventory(&inv, f))?;
-        return Ok(ExitCode::SUCCESS);
-    }
-
-    let matcher = Matcher::new(&catalog);
-    let mut findings: Vec<_> = artifacts
-        .iter()
-        .flat_map(|art| matcher.evaluate(art, &selection, today))
-        .collect();
-    let notices = policy
-        .as_ref()
-        .map(|p| p.apply(&mut findings, today))
-        .unwrap_or_default();
+    let (artifacts, mut findings, errors) = match sink {
+        ScanSink::Keep(out) => {
+            let inv = Inventory {
+                schema: INVENTORY_SCHEMA.into(),
+                tool,
+                targets: report_targets,
+                artifacts: out.artifacts,
+                errors: out.errors,
+            };
+            emit(&outputs, |f| delist_report::inventory(&inv, f))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        ScanSink::Evaluate { findings, artifacts, errors, .. } => (artifacts, findings, errors),
+    };
+    let notices = policy.as_ref().map(|p| p.apply(&mut findings, today)).unwrap_or_default();
     let mut report = Report::new(
         tool,
         CatalogRef {
             version: catalog.version.clone(),
-            lists: selection
-                .ids(&catalog)
-                .into_iter()
-                .map(String::from)
-                .collect(),
+            lists: selection.ids(&catalog).into_iter().map(String::from).collect(),
         },
         report_targets,
-        artifacts.len(),
+        artifacts,
         findings,
         errors,
     );
@@ -227,34 +187,53 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
         }
     }
     emit(&outputs, |f| delist_report::report(&report, f))?;
-    Ok(if report.fails(fail_on) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if report.fails(fail_on) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Where a scan's artifacts go: evaluated as they arrive (only findings are kept), or kept
+/// whole for `delist inventory`.
+enum ScanSink<'m> {
+    Keep(delist_collect::Output),
+    Evaluate {
+        matcher: &'m Matcher<'m>,
+        selection: &'m Selection,
+        today: Date,
+        findings: Vec<delist_core::Finding>,
+        artifacts: usize,
+        errors: Vec<delist_core::ScanError>,
+    },
+}
+
+impl delist_collect::Sink for ScanSink<'_> {
+    fn push(&mut self, artifact: delist_core::Artifact) {
+        match self {
+            Self::Keep(out) => out.artifacts.push(artifact),
+            Self::Evaluate { matcher, selection, today, findings, artifacts, .. } => {
+                *artifacts += 1;
+                findings.extend(matcher.evaluate(&artifact, selection, *today));
+            }
+        }
+    }
+
+    fn push_error(&mut self, error: delist_core::ScanError) {
+        match self {
+            Self::Keep(out) => out.errors.push(error),
+            Self::Evaluate { errors, .. } => errors.push(error),
+        }
+    }
 }
 
 fn read_report(path: &Path) -> Result<Report> {
     // A report of a large estate is big but not unbounded: refuse anything over 1 GiB.
-    let md = std::fs::metadata(path)
-        .with_context(|| format!("cannot read report {}", path.display()))?;
+    let md = std::fs::metadata(path).with_context(|| format!("cannot read report {}", path.display()))?;
     if md.len() > 1 << 30 {
-        bail!(
-            "{}: {} bytes is too large for a report",
-            path.display(),
-            md.len()
-        );
+        bail!("{}: {} bytes is too large for a report", path.display(), md.len());
     }
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read report {}", path.display()))?;
-    let report: Report = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a delist.report/1 document", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read report {}", path.display()))?;
+    let report: Report =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a delist.report/1 document", path.display()))?;
     if report.schema != delist_core::report::REPORT_SCHEMA {
-        bail!(
-            "{}: schema {:?} is not delist.report/1",
-            path.display(),
-            report.schema
-        );
+        bail!("{}: schema {:?} is not delist.report/1", path.display(), report.schema);
     }
     Ok(report)
 }
@@ -267,16 +246,11 @@ fn diff(a: &DiffArgs) -> Result<ExitCode> {
     };
     let d = Diff::between(&read_report(&a.old)?, &read_report(&a.new)?);
     emit(&outputs, |f| delist_report::diff(&d, f))?;
-    Ok(if d.fails(fail_on) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if d.fails(fail_on) { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn read_policy(path: &Path, catalog: &Catalog) -> Result<Policy> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read policy {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read policy {}", path.display()))?;
     Policy::parse(&path.display().to_string(), &text, catalog).map_err(|d| diagnostics_error(&d))
 }
 
@@ -285,11 +259,7 @@ fn lists(a: &LookupArgs) -> Result<ExitCode> {
     let catalog = load_catalog(&a.common.catalog)?;
     let today = today()?;
     let chosen: Vec<_> = match &a.id {
-        Some(id) => vec![
-            catalog
-                .list(id)
-                .ok_or_else(|| anyhow!("no list {id:?}; `delist lists` shows them all"))?,
-        ],
+        Some(id) => vec![catalog.list(id).ok_or_else(|| anyhow!("no list {id:?}; `delist lists` shows them all"))?],
         None => catalog.lists.iter().collect(),
     };
     emit(&outputs, |f| match (f, &a.id) {
@@ -314,25 +284,13 @@ fn vendors(a: &LookupArgs) -> Result<ExitCode> {
     let catalog = load_catalog(&a.common.catalog)?;
     let chosen: Vec<_> = match &a.id {
         Some(id) => {
-            vec![
-                catalog
-                    .vendor(id)
-                    .ok_or_else(|| anyhow!("no vendor {id:?}; `delist vendors` shows them all"))?,
-            ]
+            vec![catalog.vendor(id).ok_or_else(|| anyhow!("no vendor {id:?}; `delist vendors` shows them all"))?]
         }
         None => catalog.vendors.iter().collect(),
     };
     let views: Vec<VendorView> = chosen
         .iter()
-        .map(|v| VendorView {
-            vendor: v,
-            oui: catalog
-                .oui
-                .assignments
-                .iter()
-                .filter(|o| o.vendor == v.id)
-                .collect(),
-        })
+        .map(|v| VendorView { vendor: v, oui: catalog.oui.assignments.iter().filter(|o| o.vendor == v.id).collect() })
         .collect();
     emit(&outputs, |f| match (f, &a.id) {
         (Format::Json, Some(_)) => delist_report::json(&views[0]),
@@ -363,8 +321,7 @@ fn explain(a: &ExplainArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(path) = &a.report {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read report {}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read report {}", path.display()))?;
         let report: Report = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a delist.report/1 document", path.display()))?;
         if let Some(finding) = report.findings.iter().find(|f| f.id == id) {
@@ -385,12 +342,11 @@ fn explain(a: &ExplainArgs) -> Result<ExitCode> {
     let matcher = Matcher::new(&catalog);
     let named = matcher.vendors_named(id);
     if hits.is_empty() && named.is_empty() {
-        let hint =
-            if a.report.is_none() && id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
-                " (for a finding id, pass the report it comes from with --report REPORT.json)"
-            } else {
-                ""
-            };
+        let hint = if a.report.is_none() && id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            " (for a finding id, pass the report it comes from with --report REPORT.json)"
+        } else {
+            ""
+        };
         bail!("{id:?} is no list, vendor, identifier, name or finding delist knows{hint}");
     }
     emit(&outputs, |f| match f {
@@ -401,13 +357,7 @@ fn explain(a: &ExplainArgs) -> Result<ExitCode> {
         Format::Table => {
             let mut s = String::new();
             for (v, i) in &hits {
-                s.push_str(&format!(
-                    "{} is a {} identifier of {} ({})\n",
-                    i.value,
-                    i.label(),
-                    v.id,
-                    v.name
-                ));
+                s.push_str(&format!("{} is a {} identifier of {} ({})\n", i.value, i.label(), v.id, v.name));
                 if let Some(p) = &i.product {
                     s.push_str(&format!("  product: {p}\n"));
                 }
@@ -435,15 +385,9 @@ fn explain_finding(f: &delist_core::Finding) -> String {
         "finding {}: {} {} is {} a product of {} ({})\n",
         f.id, f.artifact.kind, f.artifact.name, f.confidence, f.vendor, f.vendor_name
     );
-    s.push_str(&format!(
-        "  at {} in {}\n\n  evidence\n",
-        f.artifact.path, f.artifact.target
-    ));
+    s.push_str(&format!("  at {} in {}\n\n  evidence\n", f.artifact.path, f.artifact.target));
     for e in &f.evidence {
-        s.push_str(&format!(
-            "    {:<10} {} = {:?} matches {}\n",
-            e.strength, e.field, e.value, e.identifier
-        ));
+        s.push_str(&format!("    {:<10} {} = {:?} matches {}\n", e.strength, e.field, e.value, e.identifier));
     }
     s.push_str("\n  covered by\n");
     for l in &f.lists {
@@ -466,19 +410,13 @@ fn catalog_check(dir: &Path, common: &Common) -> Result<ExitCode> {
     let outputs = format_of(common)?;
     let own = read_catalog_dir(dir)?;
     if own.is_empty() {
-        bail!(
-            "{}: no catalog files (*.toml under lists/ and vendors/)",
-            dir.display()
-        );
+        bail!("{}: no catalog files (*.toml under lists/ and vendors/)", dir.display());
     }
     // A complete catalog (ours) stands alone; a user's additions are checked over the built-in
     // one, since they may extend its vendors.
     let standalone = own.iter().any(|f| f.rel == "catalog.toml");
-    let files: Vec<SourceFile> = if standalone {
-        own
-    } else {
-        catalog::builtin_files().into_iter().chain(own).collect()
-    };
+    let files: Vec<SourceFile> =
+        if standalone { own } else { catalog::builtin_files().into_iter().chain(own).collect() };
     match catalog::load(&files) {
         Ok(c) => {
             let idents: usize = c.vendors.iter().map(|v| v.identifiers.len()).sum();
@@ -508,11 +446,7 @@ fn catalog_check(dir: &Path, common: &Common) -> Result<ExitCode> {
                 })),
                 Format::Table => diags.iter().map(|d| format!("{d}\n")).collect(),
             })?;
-            eprintln!(
-                "delist: error: {} problem(s) in {}",
-                diags.len(),
-                dir.display()
-            );
+            eprintln!("delist: error: {} problem(s) in {}", diags.len(), dir.display());
             Ok(ExitCode::from(2))
         }
     }
@@ -532,49 +466,31 @@ fn import_oui(
         // The registry files are a few MB each; 64 MiB is far above any real one.
         let md = std::fs::metadata(f).with_context(|| format!("cannot read {}", f.display()))?;
         if md.len() > 64 << 20 {
-            bail!(
-                "{}: {} bytes is not an IEEE registry file",
-                f.display(),
-                md.len()
-            );
+            bail!("{}: {} bytes is not an IEEE registry file", f.display(), md.len());
         }
         newest = newest.max(md.modified().ok());
-        let text =
-            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+        let text = std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
         inputs.push((f.display().to_string(), text));
     }
     let date = match registry_date {
-        Some(d) => d
-            .parse::<Date>()
-            .with_context(|| format!("--registry-date {d:?} is not a date"))?
-            .to_string(),
+        Some(d) => d.parse::<Date>().with_context(|| format!("--registry-date {d:?} is not a date"))?.to_string(),
         None => newest
             .and_then(|t| jiff::Timestamp::try_from(t).ok())
-            .map(|t| {
-                format!(
-                    "{} (file modification date)",
-                    t.to_zoned(jiff::tz::TimeZone::UTC).date()
-                )
-            })
+            .map(|t| format!("{} (file modification date)", t.to_zoned(jiff::tz::TimeZone::UTC).date()))
             .unwrap_or_else(|| "unknown".into()),
     };
-    let (mut table, counts) =
-        OuiTable::import(&inputs, &catalog.vendors).map_err(|e| anyhow!(e))?;
+    let (mut table, counts) = OuiTable::import(&inputs, &catalog.vendors).map_err(|e| anyhow!(e))?;
     let names: Vec<String> = files
         .iter()
-        .map(|f| {
-            f.file_name().map_or_else(
-                || f.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            )
-        })
+        .map(|f| f.file_name().map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned()))
         .collect();
     table.provenance = vec![
         "Generated by `delist catalog import-oui`; do not edit by hand.".into(),
         format!("source: IEEE Registration Authority registry files {}", names.join(", ")),
         format!("registry-from: {}", registry_source.unwrap_or("unspecified")),
         format!("registry-date: {date}"),
-        "selection: assignments whose organisation equals a vendor's `oui-org` identifier (trimmed, byte for byte)".into(),
+        "selection: assignments whose organisation equals a vendor's `oui-org` identifier (trimmed, byte for byte)"
+            .into(),
     ];
     if !common.quiet {
         for (org, n) in &counts {

@@ -15,10 +15,7 @@ pub struct Sink {
 /// Parses every `-o` (default: a table on stdout). At most one may go to stdout.
 pub fn sinks(specs: &[String]) -> Result<Vec<Sink>> {
     if specs.is_empty() {
-        return Ok(vec![Sink {
-            format: Format::Table,
-            file: None,
-        }]);
+        return Ok(vec![Sink { format: Format::Table, file: None }]);
     }
     let mut out = Vec::new();
     for s in specs {
@@ -43,19 +40,14 @@ pub fn emit(sinks: &[Sink], render: impl Fn(Format) -> String) -> Result<()> {
         match &s.file {
             None => {
                 let mut stdout = std::io::stdout().lock();
-                if let Err(e) = stdout
-                    .write_all(text.as_bytes())
-                    .and_then(|()| stdout.flush())
-                {
+                if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
                     // A closed pipe (`delist scan | head`) is the reader's choice, not a failure.
                     if e.kind() != std::io::ErrorKind::BrokenPipe {
                         return Err(e).context("writing to stdout");
                     }
                 }
             }
-            Some(p) => {
-                std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?
-            }
+            Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,
         }
     }
     Ok(())

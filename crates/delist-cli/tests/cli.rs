@@ -8,18 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repo root")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
 }
 
 fn fixture(rel: &str) -> String {
-    repo()
-        .join("crates/delist-collect/tests/fixtures")
-        .join(rel)
-        .display()
-        .to_string()
+    repo().join("crates/delist-collect/tests/fixtures").join(rel).display().to_string()
 }
 
 fn delist(args: &[&str]) -> Output {
@@ -33,13 +26,8 @@ fn delist(args: &[&str]) -> Output {
 }
 
 fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            stderr(out)
-        )
-    })
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), stderr(out)))
 }
 
 fn stderr(out: &Output) -> String {
@@ -87,36 +75,15 @@ fn dpkg_fixture_findings_confidence_and_lists() {
     assert_eq!(kesl["artifact"]["target"], target.as_str());
     assert_eq!(kesl["product"], "Kaspersky Endpoint Security for Linux");
     assert_eq!(kesl["remediation"], "apt-get purge kesl");
-    let lists: Vec<&str> = kesl["lists"]
-        .as_array()
-        .expect("lists")
-        .iter()
-        .filter_map(|l| l["id"].as_str())
-        .collect();
-    for l in [
-        "us-bod-17-01",
-        "us-ndaa-fy2018-1634",
-        "us-fcc-covered-list",
-        "us-bis-kaspersky-2024",
-    ] {
+    let lists: Vec<&str> = kesl["lists"].as_array().expect("lists").iter().filter_map(|l| l["id"].as_str()).collect();
+    for l in ["us-bod-17-01", "us-ndaa-fy2018-1634", "us-fcc-covered-list", "us-bis-kaspersky-2024"] {
         assert!(lists.contains(&l), "{l} missing from {lists:?}");
     }
-    assert!(
-        !lists.contains(&"de-bsi-kaspersky-2022"),
-        "advisory lists are not in force by default"
-    );
-    let ev: Vec<&str> = kesl["evidence"]
-        .as_array()
-        .expect("evidence")
-        .iter()
-        .filter_map(|e| e["identifier"].as_str())
-        .collect();
+    assert!(!lists.contains(&"de-bsi-kaspersky-2022"), "advisory lists are not in force by default");
+    let ev: Vec<&str> =
+        kesl["evidence"].as_array().expect("evidence").iter().filter_map(|e| e["identifier"].as_str()).collect();
     assert!(ev.contains(&"package.deb:kesl"), "{ev:?}");
-    assert!(
-        ev.iter()
-            .any(|e| e.starts_with("name:") || e.starts_with("signer:")),
-        "{ev:?}"
-    );
+    assert!(ev.iter().any(|e| e.starts_with("name:") || e.starts_with("signer:")), "{ev:?}");
     assert_eq!(r["summary"]["confirmed"], 1);
     assert_eq!(r["summary"]["likely"], 1);
     assert_eq!(r["summary"]["possible"], 1);
@@ -127,25 +94,11 @@ fn dpkg_fixture_findings_confidence_and_lists() {
 #[test]
 fn fail_on_decides_the_exit_code() {
     let target = format!("rootfs:{}", fixture("dpkg/root"));
-    assert_eq!(
-        delist(&["scan", &target, "--fail-on", "confirmed", "-o", "json"])
-            .status
-            .code(),
-        Some(1)
-    );
-    assert_eq!(
-        delist(&["scan", &target, "--fail-on", "never", "-o", "json"])
-            .status
-            .code(),
-        Some(0)
-    );
+    assert_eq!(delist(&["scan", &target, "--fail-on", "confirmed", "-o", "json"]).status.code(), Some(1));
+    assert_eq!(delist(&["scan", &target, "--fail-on", "never", "-o", "json"]).status.code(), Some(0));
     let clean = format!("rootfs:{}", fixture("dpkg/distroless"));
     let out = delist(&["scan", &clean, "--lists", "us-no-tiktok-act", "-o", "json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "a list that does not cover Kaspersky finds nothing"
-    );
+    assert_eq!(out.status.code(), Some(0), "a list that does not cover Kaspersky finds nothing");
     assert!(findings(&json(&out)).is_empty());
     let bad = delist(&["scan", &target, "--fail-on", "sometimes"]);
     assert_eq!(bad.status.code(), Some(2));
@@ -154,26 +107,12 @@ fn fail_on_decides_the_exit_code() {
 
 #[test]
 fn distroless_status_d_is_read() {
-    let out = delist(&[
-        "scan",
-        &format!("rootfs:{}", fixture("dpkg/distroless")),
-        "-o",
-        "json",
-    ]);
+    let out = delist(&["scan", &format!("rootfs:{}", fixture("dpkg/distroless")), "-o", "json"]);
     assert_eq!(out.status.code(), Some(1));
     let r = json(&out);
-    assert_eq!(
-        findings(&r),
-        vec![("kesl".into(), "kaspersky".into(), "confirmed".into())]
-    );
-    assert_eq!(
-        r["findings"][0]["artifact"]["path"],
-        "/var/lib/dpkg/status.d/kesl"
-    );
-    assert_eq!(
-        r["summary"]["artifacts"], 2,
-        "the .md5sums file is not a stanza"
-    );
+    assert_eq!(findings(&r), vec![("kesl".into(), "kaspersky".into(), "confirmed".into())]);
+    assert_eq!(r["findings"][0]["artifact"]["path"], "/var/lib/dpkg/status.d/kesl");
+    assert_eq!(r["summary"]["artifacts"], 2, "the .md5sums file is not a stanza");
 }
 
 #[test]
@@ -190,10 +129,7 @@ fn usage_and_input_errors_exit_2_with_one_line() {
     ] {
         let out = delist(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
-        assert!(
-            !stderr(&out).trim().is_empty(),
-            "{args:?} printed no reason"
-        );
+        assert!(!stderr(&out).trim().is_empty(), "{args:?} printed no reason");
     }
     let out = delist(&["scan", "rootfs:/definitely/not/here"]);
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
@@ -221,22 +157,9 @@ fn catalog_check_reports_every_problem_with_file_and_line() {
     let text = String::from_utf8_lossy(&out.stdout);
     let vendors = t.path().join("vendors/acme.toml").display().to_string();
     let lists = t.path().join("lists/acme-ban.toml").display().to_string();
-    assert!(
-        text.contains(&format!("{vendors}:6:1: identifier team-id")),
-        "{text}"
-    );
-    assert!(
-        text.contains(&format!(
-            "{vendors}:11:1: identifier package \"acme\" has no `sources`"
-        )),
-        "{text}"
-    );
-    assert!(
-        text.contains(&format!(
-            "{lists}:9:1: list \"acme-ban\" covers unknown vendor \"nobody\""
-        )),
-        "{text}"
-    );
+    assert!(text.contains(&format!("{vendors}:6:1: identifier team-id")), "{text}");
+    assert!(text.contains(&format!("{vendors}:11:1: identifier package \"acme\" has no `sources`")), "{text}");
+    assert!(text.contains(&format!("{lists}:9:1: list \"acme-ban\" covers unknown vendor \"nobody\"")), "{text}");
     assert!(text.contains("expected a date"), "{text}");
     let out = delist(&["catalog", "check", &dir, "-o", "json"]);
     let r = json(&out);
@@ -246,24 +169,10 @@ fn catalog_check_reports_every_problem_with_file_and_line() {
 
 #[test]
 fn our_own_catalog_passes_its_check() {
-    let out = delist(&[
-        "catalog",
-        "check",
-        &repo().join("catalog").display().to_string(),
-        "-o",
-        "json",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let out = delist(&["catalog", "check", &repo().join("catalog").display().to_string(), "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     let r = json(&out);
-    assert!(
-        r["oui"].as_u64().unwrap_or(0) > 1000,
-        "the IEEE table is committed: {r}"
-    );
+    assert!(r["oui"].as_u64().unwrap_or(0) > 1000, "the IEEE table is committed: {r}");
 }
 
 const LISTS: &[&str] = &[
@@ -310,75 +219,27 @@ fn lists_json_shows_every_list_with_authority_dates_scope_and_sources() {
     let lists = json(&out);
     let lists = lists.as_array().expect("array");
     for id in LISTS {
-        let l = lists
-            .iter()
-            .find(|l| l["id"] == *id)
-            .unwrap_or_else(|| panic!("list {id} missing"));
+        let l = lists.iter().find(|l| l["id"] == *id).unwrap_or_else(|| panic!("list {id} missing"));
         for field in ["title", "authority", "jurisdiction", "instrument"] {
-            assert!(
-                l[field].as_str().is_some_and(|s| !s.is_empty()),
-                "{id}: {field} missing"
-            );
+            assert!(l[field].as_str().is_some_and(|s| !s.is_empty()), "{id}: {field} missing");
         }
-        assert!(
-            l["published"].is_string() || l["effective"].is_string(),
-            "{id}: no date"
-        );
+        assert!(l["published"].is_string() || l["effective"].is_string(), "{id}: no date");
         assert!(l["binding"].is_boolean(), "{id}: binding");
-        assert!(
-            l["sources"].as_array().is_some_and(|s| !s.is_empty()),
-            "{id}: sources"
-        );
+        assert!(l["sources"].as_array().is_some_and(|s| !s.is_empty()), "{id}: sources");
         let covers = l["covers"].as_array().expect("covers");
         assert!(!covers.is_empty(), "{id}: covers");
         assert!(covers.iter().all(|c| c["scope"].is_string()), "{id}: scope");
     }
-    let fcc = lists
-        .iter()
-        .find(|l| l["id"] == "us-fcc-covered-list")
-        .expect("fcc");
-    let fcc_vendors: Vec<&str> = fcc["covers"]
-        .as_array()
-        .expect("covers")
-        .iter()
-        .filter_map(|c| c["vendor"].as_str())
-        .collect();
-    for v in [
-        "huawei",
-        "zte",
-        "hytera",
-        "hikvision",
-        "dahua",
-        "kaspersky",
-        "dji",
-        "autel",
-    ] {
-        assert!(
-            fcc_vendors.contains(&v),
-            "FCC list lacks {v}: {fcc_vendors:?}"
-        );
+    let fcc = lists.iter().find(|l| l["id"] == "us-fcc-covered-list").expect("fcc");
+    let fcc_vendors: Vec<&str> =
+        fcc["covers"].as_array().expect("covers").iter().filter_map(|c| c["vendor"].as_str()).collect();
+    for v in ["huawei", "zte", "hytera", "hikvision", "dahua", "kaspersky", "dji", "autel"] {
+        assert!(fcc_vendors.contains(&v), "FCC list lacks {v}: {fcc_vendors:?}");
     }
-    assert_eq!(
-        fcc_vendors.iter().filter(|v| **v == "kaspersky").count(),
-        2,
-        "both Kaspersky entries"
-    );
-    let hik = fcc["covers"]
-        .as_array()
-        .expect("covers")
-        .iter()
-        .find(|c| c["vendor"] == "hikvision")
-        .expect("hik");
-    assert!(
-        hik["qualifier"]
-            .as_str()
-            .is_some_and(|q| q.to_lowercase().contains("public safety")),
-        "{hik}"
-    );
-    let bsi = lists
-        .iter()
-        .find(|l| l["id"] == "de-bsi-kaspersky-2022")
-        .expect("bsi");
+    assert_eq!(fcc_vendors.iter().filter(|v| **v == "kaspersky").count(), 2, "both Kaspersky entries");
+    let hik = fcc["covers"].as_array().expect("covers").iter().find(|c| c["vendor"] == "hikvision").expect("hik");
+    assert!(hik["qualifier"].as_str().is_some_and(|q| q.to_lowercase().contains("public safety")), "{hik}");
+    let bsi = lists.iter().find(|l| l["id"] == "de-bsi-kaspersky-2022").expect("bsi");
     assert_eq!(bsi["binding"], false);
 }
 
@@ -389,20 +250,11 @@ fn vendors_json_shows_every_vendor() {
     let vendors = json(&out);
     let vendors = vendors.as_array().expect("array");
     for id in VENDORS {
-        let v = vendors
-            .iter()
-            .find(|v| v["id"] == *id)
-            .unwrap_or_else(|| panic!("vendor {id} missing"));
+        let v = vendors.iter().find(|v| v["id"] == *id).unwrap_or_else(|| panic!("vendor {id} missing"));
         assert!(v["name"].as_str().is_some_and(|s| !s.is_empty()));
-        assert!(
-            v["sources"].as_array().is_some_and(|s| !s.is_empty()),
-            "{id}: sources"
-        );
+        assert!(v["sources"].as_array().is_some_and(|s| !s.is_empty()), "{id}: sources");
     }
-    let k = vendors
-        .iter()
-        .find(|v| v["id"] == "kaspersky")
-        .expect("kaspersky");
+    let k = vendors.iter().find(|v| v["id"] == "kaspersky").expect("kaspersky");
     let team: Vec<&str> = k["identifiers"]
         .as_array()
         .expect("identifiers")
@@ -411,14 +263,8 @@ fn vendors_json_shows_every_vendor() {
         .filter_map(|i| i["value"].as_str())
         .collect();
     assert_eq!(team, vec!["2Y8XE5CQ94"]);
-    let hik = vendors
-        .iter()
-        .find(|v| v["id"] == "hikvision")
-        .expect("hikvision");
-    assert!(
-        hik["oui"].as_array().is_some_and(|o| o.len() >= 50),
-        "Hikvision's IEEE assignments"
-    );
+    let hik = vendors.iter().find(|v| v["id"] == "hikvision").expect("hikvision");
+    assert!(hik["oui"].as_array().is_some_and(|o| o.len() >= 50), "Hikvision's IEEE assignments");
 }
 
 #[test]
@@ -432,16 +278,12 @@ fn explain_an_identifier_a_list_and_a_finding() {
     let report = t.path().join("r.json");
     let target = format!("rootfs:{}", fixture("dpkg/root"));
     delist(&["scan", &target, "-o", &format!("json={}", report.display())]);
-    let r: Value =
-        serde_json::from_slice(&std::fs::read(&report).expect("report written")).expect("json");
+    let r: Value = serde_json::from_slice(&std::fs::read(&report).expect("report written")).expect("json");
     let id = r["findings"][0]["id"].as_str().expect("id").to_string();
     let out = delist(&["explain", &id, "--report", &report.display().to_string()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("package.deb:kesl") && text.contains("us-bod-17-01"),
-        "{text}"
-    );
+    assert!(text.contains("package.deb:kesl") && text.contains("us-bod-17-01"), "{text}");
 }
 
 #[test]
@@ -449,14 +291,7 @@ fn several_outputs_in_one_run() {
     let t = tempfile::tempdir().expect("tempdir");
     let file = t.path().join("r.json");
     let target = format!("rootfs:{}", fixture("dpkg/root"));
-    let out = delist(&[
-        "scan",
-        &target,
-        "-o",
-        "table",
-        "-o",
-        &format!("json={}", file.display()),
-    ]);
+    let out = delist(&["scan", &target, "-o", "table", "-o", &format!("json={}", file.display())]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("kesl"));
     let r: Value = serde_json::from_slice(&std::fs::read(&file).expect("written")).expect("json");
@@ -467,44 +302,19 @@ fn several_outputs_in_one_run() {
 
 #[test]
 fn inventory_lists_every_installed_package() {
-    let out = delist(&[
-        "inventory",
-        &format!("rootfs:{}", fixture("dpkg/root")),
-        "-o",
-        "json",
-    ]);
+    let out = delist(&["inventory", &format!("rootfs:{}", fixture("dpkg/root")), "-o", "json"]);
     assert_eq!(out.status.code(), Some(0));
     let inv = json(&out);
     assert_eq!(inv["schema"], "delist.inventory/1");
-    let mut names: Vec<&str> = inv["artifacts"]
-        .as_array()
-        .expect("artifacts")
-        .iter()
-        .filter_map(|a| a["name"].as_str())
-        .collect();
+    let mut names: Vec<&str> =
+        inv["artifacts"].as_array().expect("artifacts").iter().filter_map(|a| a["name"].as_str()).collect();
     names.sort();
     assert_eq!(
         names,
-        vec![
-            "aztech-tools",
-            "camera-client",
-            "hello-clean",
-            "honor-sync",
-            "kesl",
-            "klms-agent",
-            "klnagent64"
-        ]
+        vec!["aztech-tools", "camera-client", "hello-clean", "honor-sync", "kesl", "klms-agent", "klnagent64"]
     );
-    let kesl = inv["artifacts"]
-        .as_array()
-        .expect("artifacts")
-        .iter()
-        .find(|a| a["name"] == "kesl")
-        .expect("kesl");
-    assert_eq!(
-        kesl["publisher"],
-        "AO Kaspersky Lab <support@kaspersky.com>"
-    );
+    let kesl = inv["artifacts"].as_array().expect("artifacts").iter().find(|a| a["name"] == "kesl").expect("kesl");
+    assert_eq!(kesl["publisher"], "AO Kaspersky Lab <support@kaspersky.com>");
     assert_eq!(kesl["ids"][0], "pkg:deb/kesl");
 }
 
@@ -518,28 +328,12 @@ fn policy_waivers_and_errors() {
         "fail_on = \"likely\"\n[[waiver]]\nvendor = \"kaspersky\"\nowner = \"secops@example.org\"\napprover = \"CIO\"\nreason = \"replacement ordered\"\nexpires = 2027-06-30\n\n[[waiver]]\nvendor = \"huawei\"\nowner = \"o\"\napprover = \"a\"\nreason = \"r\"\nexpires = 2027-01-01\n",
     )
     .expect("write");
-    let out = delist(&[
-        "scan",
-        &target,
-        "--policy",
-        &live.display().to_string(),
-        "-o",
-        "json",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "waived findings do not fail: {}",
-        stderr(&out)
-    );
+    let out = delist(&["scan", &target, "--policy", &live.display().to_string(), "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "waived findings do not fail: {}", stderr(&out));
     let r = json(&out);
     assert_eq!(r["summary"]["waived"], 3);
     assert_eq!(r["findings"][0]["waiver"]["approver"], "CIO");
-    assert!(
-        stderr(&out).contains("matches no finding"),
-        "unused waiver reported: {}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("matches no finding"), "unused waiver reported: {}", stderr(&out));
 
     let expired = t.path().join("expired.toml");
     std::fs::write(
@@ -547,41 +341,21 @@ fn policy_waivers_and_errors() {
         "[[waiver]]\nvendor = \"kaspersky\"\nowner = \"o\"\napprover = \"a\"\nreason = \"r\"\nexpires = 2025-01-01\n",
     )
     .expect("write");
-    let out = delist(&[
-        "scan",
-        &target,
-        "--policy",
-        &expired.display().to_string(),
-        "-o",
-        "json",
-    ]);
+    let out = delist(&["scan", &target, "--policy", &expired.display().to_string(), "-o", "json"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("expired on 2025-01-01"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("expired on 2025-01-01"), "{}", stderr(&out));
     assert_eq!(json(&out)["notices"][0]["kind"], "expired-waiver");
 
     let bad = t.path().join("bad.toml");
-    std::fs::write(
-        &bad,
-        "lists = [\"nope\"]\nfail_on = \"sometimes\"\n[[waiver]]\nvendor = \"kaspersky\"\n",
-    )
-    .expect("write");
+    std::fs::write(&bad, "lists = [\"nope\"]\nfail_on = \"sometimes\"\n[[waiver]]\nvendor = \"kaspersky\"\n")
+        .expect("write");
     let out = delist(&["scan", &target, "--policy", &bad.display().to_string()]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     let b = bad.display().to_string();
-    assert!(
-        err.contains(&format!("{b}:1:10: unknown list \"nope\"")),
-        "{err}"
-    );
+    assert!(err.contains(&format!("{b}:1:10: unknown list \"nope\"")), "{err}");
     assert!(err.contains(&format!("{b}:2:11: fail_on")), "{err}");
-    assert!(
-        err.contains("needs `owner`") && err.contains("needs `expires`"),
-        "{err}"
-    );
+    assert!(err.contains("needs `owner`") && err.contains("needs `expires`"), "{err}");
 }
 
 #[test]
@@ -607,55 +381,25 @@ fn delists_own_repository_gives_no_finding() {
 fn this_machines_package_database_gives_no_finding() {
     let out = delist(&["scan", "--fail-on", "possible", "-o", "json"]);
     let r = json(&out);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "findings on this machine: {}",
-        r["findings"]
-    );
-    assert!(
-        r["summary"]["artifacts"].as_u64().unwrap_or(0) > 50,
-        "the live dpkg database was read: {}",
-        r["summary"]
-    );
+    assert_eq!(out.status.code(), Some(0), "findings on this machine: {}", r["findings"]);
+    assert!(r["summary"]["artifacts"].as_u64().unwrap_or(0) > 50, "the live dpkg database was read: {}", r["summary"]);
 }
 
 /// A clean Debian root made by `scripts/debian-minbase.sh` (CI builds it; set
 /// DELIST_DEBIAN_ROOT elsewhere). Outside CI the test is skipped when no root was built.
 #[test]
 fn a_clean_debian_root_gives_no_finding() {
-    let root = std::env::var("DELIST_DEBIAN_ROOT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| repo().join("target/debian-minbase"));
+    let root =
+        std::env::var("DELIST_DEBIAN_ROOT").map(PathBuf::from).unwrap_or_else(|_| repo().join("target/debian-minbase"));
     if !root.join(".delist-complete").is_file() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must build {} with scripts/debian-minbase.sh",
-            root.display()
-        );
+        assert!(std::env::var_os("CI").is_none(), "CI must build {} with scripts/debian-minbase.sh", root.display());
         eprintln!("skipped: no clean Debian root at {}", root.display());
         return;
     }
-    let out = delist(&[
-        "scan",
-        &format!("rootfs:{}", root.display()),
-        "--fail-on",
-        "possible",
-        "-o",
-        "json",
-    ]);
+    let out = delist(&["scan", &format!("rootfs:{}", root.display()), "--fail-on", "possible", "-o", "json"]);
     let r = json(&out);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "findings on a clean Debian root: {}",
-        r["findings"]
-    );
-    assert!(
-        r["summary"]["artifacts"].as_u64().unwrap_or(0) > 50,
-        "{}",
-        r["summary"]
-    );
+    assert_eq!(out.status.code(), Some(0), "findings on a clean Debian root: {}", r["findings"]);
+    assert!(r["summary"]["artifacts"].as_u64().unwrap_or(0) > 50, "{}", r["summary"]);
     assert_eq!(r["summary"]["errors"], 0, "{}", r["errors"]);
 }
 
@@ -704,18 +448,7 @@ fn import_oui_selects_exact_organisation_names() {
     assert!(text.contains("# registry-date: 2022-08-27"));
     let bad = t.path().join("bad.csv");
     std::fs::write(&bad, "not,a,registry\n").expect("write");
-    assert_eq!(
-        delist(&[
-            "catalog",
-            "import-oui",
-            &bad.display().to_string(),
-            "--out",
-            "-"
-        ])
-        .status
-        .code(),
-        Some(2)
-    );
+    assert_eq!(delist(&["catalog", "import-oui", &bad.display().to_string(), "--out", "-"]).status.code(), Some(2));
 }
 
 /// The committed table is what `import-oui` makes from the registry files it names (Debian's
@@ -725,10 +458,7 @@ fn committed_oui_table_is_up_to_date() {
     let dir = Path::new("/usr/share/ieee-data");
     let files = ["oui.csv", "mam.csv", "oui36.csv"].map(|f| dir.join(f).display().to_string());
     if !dir.join("oui.csv").is_file() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install ieee-data"
-        );
+        assert!(std::env::var_os("CI").is_none(), "CI must install ieee-data");
         eprintln!("skipped: ieee-data is not installed");
         return;
     }
@@ -745,8 +475,7 @@ fn committed_oui_table_is_up_to_date() {
     ]);
     let out = delist(&args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let committed =
-        std::fs::read_to_string(repo().join("catalog/oui/ieee.csv")).expect("committed table");
+    let committed = std::fs::read_to_string(repo().join("catalog/oui/ieee.csv")).expect("committed table");
     assert!(
         String::from_utf8_lossy(&out.stdout) == committed,
         "catalog/oui/ieee.csv is stale: rerun the import-oui command in README.md"
@@ -758,31 +487,10 @@ fn diff_reports_removed_new_and_remaining_per_list() {
     let t = tempfile::tempdir().expect("tempdir");
     let before = t.path().join("before.json");
     let after = t.path().join("after.json");
-    delist(&[
-        "scan",
-        &format!("rootfs:{}", fixture("dpkg/root")),
-        "-o",
-        &format!("json={}", before.display()),
-    ]);
-    delist(&[
-        "scan",
-        &format!("rootfs:{}", fixture("dpkg/root-after")),
-        "-o",
-        &format!("json={}", after.display()),
-    ]);
-    let out = delist(&[
-        "diff",
-        &before.display().to_string(),
-        &after.display().to_string(),
-        "-o",
-        "json",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "likely findings remain: {}",
-        stderr(&out)
-    );
+    delist(&["scan", &format!("rootfs:{}", fixture("dpkg/root")), "-o", &format!("json={}", before.display())]);
+    delist(&["scan", &format!("rootfs:{}", fixture("dpkg/root-after")), "-o", &format!("json={}", after.display())]);
+    let out = delist(&["diff", &before.display().to_string(), &after.display().to_string(), "-o", "json"]);
+    assert_eq!(out.status.code(), Some(1), "likely findings remain: {}", stderr(&out));
     let d = json(&out);
     assert_eq!(d["schema"], "delist.diff/1");
     let names = |k: &str| -> Vec<String> {
@@ -798,59 +506,17 @@ fn diff_reports_removed_new_and_remaining_per_list() {
     assert_eq!(names("removed"), vec!["kesl"]);
     assert_eq!(names("new"), vec!["kav4fs"]);
     assert_eq!(names("remaining"), vec!["klms-agent", "klnagent64"]);
-    assert_eq!(
-        d["summary"],
-        serde_json::json!({"removed": 1, "new": 1, "remaining": 2})
-    );
-    let bod = d["lists"]
-        .as_array()
-        .expect("lists")
-        .iter()
-        .find(|l| l["id"] == "us-bod-17-01")
-        .expect("bod");
-    assert_eq!(
-        (
-            bod["removed"].as_u64(),
-            bod["new"].as_u64(),
-            bod["remaining"].as_u64()
-        ),
-        (Some(1), Some(1), Some(2))
-    );
+    assert_eq!(d["summary"], serde_json::json!({"removed": 1, "new": 1, "remaining": 2}));
+    let bod = d["lists"].as_array().expect("lists").iter().find(|l| l["id"] == "us-bod-17-01").expect("bod");
+    assert_eq!((bod["removed"].as_u64(), bod["new"].as_u64(), bod["remaining"].as_u64()), (Some(1), Some(1), Some(2)));
     // A report against itself: nothing removed or new.
-    let same = json(&delist(&[
-        "diff",
-        &before.display().to_string(),
-        &before.display().to_string(),
-        "-o",
-        "json",
-    ]));
-    assert_eq!(
-        same["summary"],
-        serde_json::json!({"removed": 0, "new": 0, "remaining": 3})
-    );
-    let table = delist(&[
-        "diff",
-        &before.display().to_string(),
-        &after.display().to_string(),
-        "--fail-on",
-        "never",
-    ]);
+    let same = json(&delist(&["diff", &before.display().to_string(), &before.display().to_string(), "-o", "json"]));
+    assert_eq!(same["summary"], serde_json::json!({"removed": 0, "new": 0, "remaining": 3}));
+    let table = delist(&["diff", &before.display().to_string(), &after.display().to_string(), "--fail-on", "never"]);
     assert_eq!(table.status.code(), Some(0));
     let text = String::from_utf8_lossy(&table.stdout);
-    assert!(
-        text.contains("removed") && text.contains("1 removed, 1 new, 2 remaining"),
-        "{text}"
-    );
+    assert!(text.contains("removed") && text.contains("1 removed, 1 new, 2 remaining"), "{text}");
     let junk = t.path().join("junk.json");
     std::fs::write(&junk, "{\"schema\": \"other\"}").expect("write");
-    assert_eq!(
-        delist(&[
-            "diff",
-            &junk.display().to_string(),
-            &before.display().to_string()
-        ])
-        .status
-        .code(),
-        Some(2)
-    );
+    assert_eq!(delist(&["diff", &junk.display().to_string(), &before.display().to_string()]).status.code(), Some(2));
 }

@@ -10,7 +10,7 @@
 //! It must never run apk, follow the repositories in `/etc/apk`, or read anything but the
 //! database file; the scripts tarball (`scripts.tar`) and triggers beside it are not its business.
 
-use crate::{Collector, Context, Output};
+use crate::{Collector, Context, Sink};
 use delist_core::{Artifact, ArtifactKind, Role};
 
 /// The largest database read. Alpine's with 1,000 packages and their file lists is about 5 MB.
@@ -34,10 +34,7 @@ impl Record {
     /// The first value of a field letter (a package-level letter appears once per package; a
     /// repeat only happens in a damaged file, where any choice is a guess).
     pub fn get(&self, key: char) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.as_str())
+        self.fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str())
     }
 }
 
@@ -58,10 +55,7 @@ pub fn parse(text: &str) -> (Vec<Record>, Vec<(usize, String)>) {
         let mut chars = line.chars();
         match (chars.next(), chars.next()) {
             (Some(key), Some(':')) if key.is_ascii_alphabetic() => {
-                let rec = cur.get_or_insert_with(|| Record {
-                    line: n,
-                    fields: Vec::new(),
-                });
+                let rec = cur.get_or_insert_with(|| Record { line: n, fields: Vec::new() });
                 if !FILE_FIELDS.contains(&key) {
                     rec.fields.push((key, chars.as_str().trim().to_string()));
                 }
@@ -105,7 +99,7 @@ pub fn artifact(r: &Record, path: &str, target: &str) -> Option<Artifact> {
 pub struct Apk;
 
 impl Apk {
-    fn read_file(cx: &Context<'_>, path: &str, out: &mut Output) {
+    fn read_file(cx: &Context<'_>, path: &str, out: &mut dyn Sink) {
         let text = match cx.root.read_text(path, MAX_INSTALLED) {
             Ok(t) => t,
             Err(e) => return out.error(path, format!("cannot read apk database: {e}")),
@@ -116,11 +110,8 @@ impl Apk {
         }
         for r in &records {
             match artifact(r, path, cx.target) {
-                Some(a) => out.artifacts.push(a),
-                None => out.error(
-                    path,
-                    format!("line {}: package record without a P: name", r.line),
-                ),
+                Some(a) => out.push(a),
+                None => out.error(path, format!("line {}: package record without a P: name", r.line)),
             }
         }
     }
@@ -131,7 +122,7 @@ impl Collector for Apk {
         "apk"
     }
 
-    fn collect(&self, cx: &Context<'_>, out: &mut Output) {
+    fn collect(&self, cx: &Context<'_>, out: &mut dyn Sink) {
         let mut seen = Vec::new();
         for path in PATHS {
             if !cx.root.is_file(path) {
@@ -174,17 +165,10 @@ mod tests {
         let a = artifact(&r[1], "/lib/apk/db/installed", "t").expect("package");
         assert_eq!(a.name, "hostguard");
         assert_eq!(a.version.as_deref(), Some("3.2-r1"));
-        assert_eq!(
-            a.publisher.as_deref(),
-            Some("Huawei Technologies Co., Ltd. <support@huawei.com>")
-        );
+        assert_eq!(a.publisher.as_deref(), Some("Huawei Technologies Co., Ltd. <support@huawei.com>"));
         assert_eq!(a.ids, ["pkg:apk/hostguard"]);
         let a = artifact(&r[0], "/lib/apk/db/installed", "t").expect("package");
-        let roles: Vec<_> = a
-            .fields
-            .iter()
-            .map(|f| (f.field.as_str(), f.role))
-            .collect();
+        let roles: Vec<_> = a.fields.iter().map(|f| (f.field.as_str(), f.role)).collect();
         assert_eq!(
             roles,
             [
@@ -203,10 +187,7 @@ mod tests {
     fn garbage_is_reported_not_fatal() {
         let (r, p) = parse("no colon\n:x\nPP:y\nP:ok\n\u{0}\u{1}\nV\n\nm:orphan\n");
         assert_eq!(r.len(), 2);
-        assert_eq!(
-            p.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
-            [1, 2, 3, 5, 6]
-        );
+        assert_eq!(p.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [1, 2, 3, 5, 6]);
         assert!(artifact(&r[1], "/p", "t").is_none());
         for len in 0..=DB.len() {
             if DB.is_char_boundary(len) {

@@ -5,7 +5,7 @@
 //! status is `not-installed` or `config-files` (removed, configuration left) are not installed
 //! and are not artifacts.
 
-use crate::{Collector, Context, Output, root::join};
+use crate::{Collector, Context, Sink, root::join};
 use delist_core::{Artifact, ArtifactKind, Role};
 
 /// The largest status file read (Debian's own with 5,000 packages is about 10 MB).
@@ -21,10 +21,7 @@ pub struct Stanza {
 
 impl Stanza {
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -57,17 +54,11 @@ pub fn parse(text: &str) -> (Vec<Stanza>, Vec<(usize, String)>) {
         }
         match line.split_once(':') {
             Some((k, v)) if !k.is_empty() && !k.contains(char::is_whitespace) => {
-                cur.get_or_insert_with(|| Stanza {
-                    line: n,
-                    fields: Vec::new(),
-                })
-                .fields
-                .push((k.to_string(), v.trim().to_string()));
+                cur.get_or_insert_with(|| Stanza { line: n, fields: Vec::new() })
+                    .fields
+                    .push((k.to_string(), v.trim().to_string()));
             }
-            _ => problems.push((
-                n,
-                format!("expected `Field: value`, found {:?}", truncate(line)),
-            )),
+            _ => problems.push((n, format!("expected `Field: value`, found {:?}", truncate(line)))),
         }
     }
     if let Some(s) = cur {
@@ -101,11 +92,7 @@ pub fn artifact(s: &Stanza, path: &str, target: &str) -> Option<Artifact> {
         .id(format!("pkg:deb/{name}"));
     for (field, key, role) in [
         ("deb.maintainer", "Maintainer", Role::Publisher),
-        (
-            "deb.original-maintainer",
-            "Original-Maintainer",
-            Role::Publisher,
-        ),
+        ("deb.original-maintainer", "Original-Maintainer", Role::Publisher),
         ("deb.homepage", "Homepage", Role::Homepage),
         ("deb.source", "Source", Role::Other),
         ("deb.architecture", "Architecture", Role::Other),
@@ -115,11 +102,7 @@ pub fn artifact(s: &Stanza, path: &str, target: &str) -> Option<Artifact> {
         }
     }
     if let Some(d) = s.get("Description") {
-        a = a.field(
-            "deb.description",
-            d.lines().next().unwrap_or(""),
-            Role::Text,
-        );
+        a = a.field("deb.description", d.lines().next().unwrap_or(""), Role::Text);
     }
     Some(a)
 }
@@ -128,7 +111,7 @@ pub fn artifact(s: &Stanza, path: &str, target: &str) -> Option<Artifact> {
 pub struct Dpkg;
 
 impl Dpkg {
-    fn read_file(cx: &Context<'_>, path: &str, out: &mut Output) {
+    fn read_file(cx: &Context<'_>, path: &str, out: &mut dyn Sink) {
         let text = match cx.root.read_text(path, MAX_STATUS) {
             Ok(t) => t,
             Err(e) => return out.error(path, format!("cannot read dpkg status: {e}")),
@@ -139,11 +122,8 @@ impl Dpkg {
         }
         for s in stanzas.iter().filter(|s| installed(s)) {
             match artifact(s, path, cx.target) {
-                Some(a) => out.artifacts.push(a),
-                None => out.error(
-                    path,
-                    format!("line {}: stanza without a Package field", s.line),
-                ),
+                Some(a) => out.push(a),
+                None => out.error(path, format!("line {}: stanza without a Package field", s.line)),
             }
         }
     }
@@ -154,7 +134,7 @@ impl Collector for Dpkg {
         "dpkg"
     }
 
-    fn collect(&self, cx: &Context<'_>, out: &mut Output) {
+    fn collect(&self, cx: &Context<'_>, out: &mut dyn Sink) {
         let status = "/var/lib/dpkg/status";
         if cx.root.is_file(status) {
             Self::read_file(cx, status, out);
@@ -163,10 +143,7 @@ impl Collector for Dpkg {
         if cx.root.is_dir(dir) {
             match cx.root.read_dir(dir, MAX_STATUS_D) {
                 Ok(entries) => {
-                    for e in entries
-                        .iter()
-                        .filter(|e| e.is_file && !e.name.ends_with(".md5sums"))
-                    {
+                    for e in entries.iter().filter(|e| e.is_file && !e.name.ends_with(".md5sums")) {
                         Self::read_file(cx, &join(dir, &e.name), out);
                     }
                 }
@@ -187,14 +164,8 @@ mod tests {
         let (s, p) = parse(STATUS);
         assert!(p.is_empty());
         assert_eq!(s.len(), 2);
-        assert_eq!(
-            s[0].get("maintainer"),
-            Some("AO Kaspersky Lab <support@kaspersky.com>")
-        );
-        assert_eq!(
-            s[0].get("Description"),
-            Some("Kaspersky Endpoint Security\nlong text")
-        );
+        assert_eq!(s[0].get("maintainer"), Some("AO Kaspersky Lab <support@kaspersky.com>"));
+        assert_eq!(s[0].get("Description"), Some("Kaspersky Endpoint Security\nlong text"));
         assert_eq!(s[1].line, 8);
         assert!(installed(&s[0]));
         assert!(!installed(&s[1]));
@@ -206,15 +177,8 @@ mod tests {
         let a = artifact(&s[0], "/var/lib/dpkg/status", "rootfs:/x").expect("package");
         assert_eq!(a.name, "kesl");
         assert_eq!(a.version.as_deref(), Some("12.0.0"));
-        assert_eq!(
-            a.publisher.as_deref(),
-            Some("AO Kaspersky Lab <support@kaspersky.com>")
-        );
-        assert!(
-            a.fields
-                .iter()
-                .any(|f| f.field == "deb.description" && f.role == Role::Text)
-        );
+        assert_eq!(a.publisher.as_deref(), Some("AO Kaspersky Lab <support@kaspersky.com>"));
+        assert!(a.fields.iter().any(|f| f.field == "deb.description" && f.role == Role::Text));
     }
 
     #[test]

@@ -23,7 +23,7 @@
 //!
 //! It must never run flatpak or bubblewrap, or read the installation's OSTree repository.
 
-use crate::{Collector, Context, Output, root::join};
+use crate::{Collector, Context, Sink, root::join};
 use delist_core::{Artifact, ArtifactKind, Role};
 
 const SYSTEM: &str = "/var/lib/flatpak";
@@ -63,15 +63,10 @@ pub fn parse_keyfile(text: &str) -> (Vec<KeyValue>, Vec<(usize, String)>) {
             continue;
         }
         match (&group, t.split_once('=')) {
-            (Some(g), Some((k, v))) if !k.trim().is_empty() => out.push(KeyValue {
-                group: g.clone(),
-                key: k.trim().to_string(),
-                value: unescape_keyfile(v.trim()),
-            }),
-            _ => problems.push((
-                i + 1,
-                format!("expected `[group]` or `key=value`, found {:?}", truncate(t)),
-            )),
+            (Some(g), Some((k, v))) if !k.trim().is_empty() => {
+                out.push(KeyValue { group: g.clone(), key: k.trim().to_string(), value: unescape_keyfile(v.trim()) })
+            }
+            _ => problems.push((i + 1, format!("expected `[group]` or `key=value`, found {:?}", truncate(t)))),
         }
     }
     (out, problems)
@@ -99,9 +94,7 @@ fn unescape_keyfile(v: &str) -> String {
 }
 
 fn get<'a>(kv: &'a [KeyValue], group: &str, key: &str) -> Option<&'a str> {
-    kv.iter()
-        .find(|e| e.group == group && e.key == key)
-        .map(|e| e.value.as_str())
+    kv.iter().find(|e| e.group == group && e.key == key).map(|e| e.value.as_str())
 }
 
 fn truncate(s: &str) -> String {
@@ -113,13 +106,8 @@ fn truncate(s: &str) -> String {
 /// One piece of an XML document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    Start {
-        name: String,
-        attrs: Vec<(String, String)>,
-    },
-    End {
-        name: String,
-    },
+    Start { name: String, attrs: Vec<(String, String)> },
+    End { name: String },
     Text(String),
 }
 
@@ -142,9 +130,7 @@ pub fn xml_events(text: &str) -> Result<Vec<Event>, String> {
             rest = after(r, ">").ok_or("declaration never closes")?;
         } else if let Some(r) = rest.strip_prefix("</") {
             let end = r.find('>').ok_or("end tag never closes")?;
-            out.push(Event::End {
-                name: r[..end].trim().to_string(),
-            });
+            out.push(Event::End { name: r[..end].trim().to_string() });
             rest = &r[end + 1..];
         } else if let Some(r) = rest.strip_prefix('<') {
             let end = tag_end(r).ok_or("start tag never closes")?;
@@ -153,10 +139,7 @@ pub fn xml_events(text: &str) -> Result<Vec<Event>, String> {
                 None => (&r[..end], false),
             };
             let (name, attrs) = tag(body)?;
-            out.push(Event::Start {
-                name: name.clone(),
-                attrs,
-            });
+            out.push(Event::Start { name: name.clone(), attrs });
             if self_closing {
                 out.push(Event::End { name });
             }
@@ -199,9 +182,7 @@ fn tag(body: &str) -> Result<(String, Vec<(String, String)>), String> {
     let mut attrs = Vec::new();
     let mut rest = body[name_end..].trim_start();
     while !rest.is_empty() {
-        let eq = rest
-            .find('=')
-            .ok_or_else(|| format!("attribute without a value in <{name}>"))?;
+        let eq = rest.find('=').ok_or_else(|| format!("attribute without a value in <{name}>"))?;
         let key = rest[..eq].trim().to_string();
         let v = rest[eq + 1..].trim_start();
         let q = v
@@ -209,9 +190,7 @@ fn tag(body: &str) -> Result<(String, Vec<(String, String)>), String> {
             .next()
             .filter(|c| *c == '"' || *c == '\'')
             .ok_or_else(|| format!("unquoted attribute value in <{name}>"))?;
-        let close = v[1..]
-            .find(q)
-            .ok_or_else(|| format!("attribute value never closes in <{name}>"))?;
+        let close = v[1..].find(q).ok_or_else(|| format!("attribute value never closes in <{name}>"))?;
         attrs.push((key, decode_entities(&v[1..1 + close])));
         rest = v[1 + close + 1..].trim_start();
     }
@@ -423,11 +402,7 @@ pub fn artifact(d: &Deployment<'_>, path: &str, target: &str) -> Artifact {
         .field("flatpak.license", opt(&s.license), Role::Other)
         .field("flatpak.arch", d.arch, Role::Other)
         .field("flatpak.branch", d.branch, Role::Other)
-        .field(
-            "flatpak.runtime",
-            get(d.metadata, "Application", "runtime").unwrap_or(""),
-            Role::Other,
-        )
+        .field("flatpak.runtime", get(d.metadata, "Application", "runtime").unwrap_or(""), Role::Other)
         .field("flatpak.summary", opt(&s.summary), Role::Text)
 }
 
@@ -438,15 +413,12 @@ pub struct Flatpak;
 
 impl Flatpak {
     /// Every installation directory in the target, `/`-rooted, system ones first.
-    fn installations(cx: &Context<'_>, out: &mut Output) -> Vec<String> {
+    fn installations(cx: &Context<'_>, out: &mut dyn Sink) -> Vec<String> {
         let mut dirs = vec![SYSTEM.to_string()];
         if cx.root.is_dir(INSTALLATIONS_D) {
             match cx.root.read_dir(INSTALLATIONS_D, MAX_ENTRIES) {
                 Ok(entries) => {
-                    for e in entries
-                        .iter()
-                        .filter(|e| e.is_file && e.name.ends_with(".conf"))
-                    {
+                    for e in entries.iter().filter(|e| e.is_file && e.name.ends_with(".conf")) {
                         let path = join(INSTALLATIONS_D, &e.name);
                         match cx.root.read_text(&path, MAX_CONF) {
                             Ok(t) => {
@@ -474,12 +446,9 @@ impl Flatpak {
         dirs.push(join("/root", USER_DIR));
         if cx.root.is_dir("/home") {
             match cx.root.read_dir("/home", MAX_ENTRIES) {
-                Ok(entries) => dirs.extend(
-                    entries
-                        .iter()
-                        .filter(|e| e.is_dir)
-                        .map(|e| join(&join("/home", &e.name), USER_DIR)),
-                ),
+                Ok(entries) => {
+                    dirs.extend(entries.iter().filter(|e| e.is_dir).map(|e| join(&join("/home", &e.name), USER_DIR)))
+                }
                 Err(e) => out.error("/home", format!("cannot list: {e}")),
             }
         }
@@ -497,7 +466,7 @@ impl Flatpak {
     }
 
     /// Subdirectories of a directory, reporting a listing that fails.
-    fn subdirs(cx: &Context<'_>, dir: &str, out: &mut Output) -> Vec<String> {
+    fn subdirs(cx: &Context<'_>, dir: &str, out: &mut dyn Sink) -> Vec<String> {
         match cx.root.read_dir(dir, MAX_ENTRIES) {
             Ok(entries) => entries
                 .into_iter()
@@ -513,22 +482,14 @@ impl Flatpak {
     }
 
     /// The deployment's AppStream file, if it ships one.
-    fn appstream(
-        cx: &Context<'_>,
-        active: &str,
-        app_id: &str,
-        out: &mut Output,
-    ) -> Option<AppStream> {
+    fn appstream(cx: &Context<'_>, active: &str, app_id: &str, out: &mut dyn Sink) -> Option<AppStream> {
         let candidates = [
             format!("files/share/metainfo/{app_id}.metainfo.xml"),
             format!("files/share/metainfo/{app_id}.appdata.xml"),
             format!("files/share/appdata/{app_id}.appdata.xml"),
             format!("files/share/appdata/{app_id}.metainfo.xml"),
         ];
-        let path = candidates
-            .iter()
-            .map(|c| join(active, c))
-            .find(|p| cx.root.is_file(p))?;
+        let path = candidates.iter().map(|c| join(active, c)).find(|p| cx.root.is_file(p))?;
         let parsed = cx
             .root
             .read_text(&path, MAX_METAINFO)
@@ -543,14 +504,7 @@ impl Flatpak {
         }
     }
 
-    fn deployment(
-        cx: &Context<'_>,
-        app_id: &str,
-        arch: &str,
-        branch: &str,
-        dir: &str,
-        out: &mut Output,
-    ) {
+    fn deployment(cx: &Context<'_>, app_id: &str, arch: &str, branch: &str, dir: &str, out: &mut dyn Sink) {
         let active = join(dir, "active");
         if !cx.root.is_dir(&active) {
             // A branch directory with no active deployment is being installed or removed.
@@ -572,14 +526,8 @@ impl Flatpak {
             }
         };
         let appstream = Self::appstream(cx, &active, app_id, out);
-        let d = Deployment {
-            app_id,
-            arch,
-            branch,
-            metadata: &metadata,
-            appstream: appstream.as_ref(),
-        };
-        out.artifacts.push(artifact(&d, &path, cx.target));
+        let d = Deployment { app_id, arch, branch, metadata: &metadata, appstream: appstream.as_ref() };
+        out.push(artifact(&d, &path, cx.target));
     }
 }
 
@@ -588,7 +536,7 @@ impl Collector for Flatpak {
         "flatpak"
     }
 
-    fn collect(&self, cx: &Context<'_>, out: &mut Output) {
+    fn collect(&self, cx: &Context<'_>, out: &mut dyn Sink) {
         for inst in Self::installations(cx, out) {
             let apps = join(&inst, "app");
             if !cx.root.is_dir(&apps) {
@@ -597,10 +545,7 @@ impl Collector for Flatpak {
             for app_id in Self::subdirs(cx, &apps, out) {
                 let app_dir = join(&apps, &app_id);
                 // `current` links to the default `<arch>/<branch>`, which is listed anyway.
-                for arch in Self::subdirs(cx, &app_dir, out)
-                    .into_iter()
-                    .filter(|a| a != "current")
-                {
+                for arch in Self::subdirs(cx, &app_dir, out).into_iter().filter(|a| a != "current") {
                     let arch_dir = join(&app_dir, &arch);
                     for branch in Self::subdirs(cx, &arch_dir, out) {
                         let dir = join(&arch_dir, &branch);
@@ -647,17 +592,8 @@ mod tests {
         let s = parse_appstream(METAINFO).expect("metainfo");
         assert_eq!(s.id.as_deref(), Some("com.hikvision.iVMS4200"));
         assert_eq!(s.name.as_deref(), Some("iVMS-4200"));
-        assert_eq!(
-            s.summary.as_deref(),
-            Some("Video & device management client")
-        );
-        assert_eq!(
-            s.developers,
-            [
-                "Hangzhou Hikvision Digital Technology Co.,Ltd.",
-                "Hikvision"
-            ]
-        );
+        assert_eq!(s.summary.as_deref(), Some("Video & device management client"));
+        assert_eq!(s.developers, ["Hangzhou Hikvision Digital Technology Co.,Ltd.", "Hikvision"]);
         assert_eq!(s.developer_id.as_deref(), Some("com.hikvision"));
         assert_eq!(s.homepage.as_deref(), Some("https://www.hikvision.com/"));
         assert_eq!(s.license.as_deref(), Some("LicenseRef-proprietary"));
@@ -666,33 +602,20 @@ mod tests {
 
     #[test]
     fn xml_tokens_entities_and_errors() {
-        let ev = xml_events("<a x='1 > 2' y=\"&lt;&#65;&#x42;&bogus;\"/><![CDATA[<raw>]]>t&amp;")
-            .expect("xml");
+        let ev = xml_events("<a x='1 > 2' y=\"&lt;&#65;&#x42;&bogus;\"/><![CDATA[<raw>]]>t&amp;").expect("xml");
         assert_eq!(
             ev,
             [
                 Event::Start {
                     name: "a".into(),
-                    attrs: vec![
-                        ("x".into(), "1 > 2".into()),
-                        ("y".into(), "<AB&bogus;".into())
-                    ],
+                    attrs: vec![("x".into(), "1 > 2".into()), ("y".into(), "<AB&bogus;".into())],
                 },
                 Event::End { name: "a".into() },
                 Event::Text("<raw>".into()),
                 Event::Text("t&".into()),
             ]
         );
-        for bad in [
-            "<!-- open",
-            "<a",
-            "<a x=1>",
-            "<a x>",
-            "</a",
-            "<![CDATA[x",
-            "<?pi",
-            "< >",
-        ] {
+        for bad in ["<!-- open", "<a", "<a x=1>", "<a x>", "</a", "<![CDATA[x", "<?pi", "< >"] {
             assert!(xml_events(bad).is_err(), "{bad}");
         }
         assert!(parse_appstream("<root/>").is_err());
@@ -707,10 +630,7 @@ mod tests {
             "# c\n[Application]\nname=org.x.App\nruntime=org.x.Platform/x86_64/1\n\n[Installation \"extra\"]\nPath=/opt/flatpak\nDisplayName=Extra\\sone\nstray\n",
         );
         assert_eq!(get(&kv, "Application", "name"), Some("org.x.App"));
-        assert_eq!(
-            get(&kv, "Installation \"extra\"", "DisplayName"),
-            Some("Extra one")
-        );
+        assert_eq!(get(&kv, "Installation \"extra\"", "DisplayName"), Some("Extra one"));
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].0, 9);
         assert_eq!(parse_keyfile("k=v\n").1.len(), 1);
@@ -719,9 +639,8 @@ mod tests {
     #[test]
     fn artifact_fields_and_roles() {
         let s = parse_appstream(METAINFO).expect("metainfo");
-        let (kv, _) = parse_keyfile(
-            "[Application]\nname=com.hikvision.iVMS4200\nruntime=org.x.Platform/x86_64/23.08\n",
-        );
+        let (kv, _) =
+            parse_keyfile("[Application]\nname=com.hikvision.iVMS4200\nruntime=org.x.Platform/x86_64/23.08\n");
         let d = Deployment {
             app_id: "com.hikvision.iVMS4200",
             arch: "x86_64",
@@ -731,16 +650,9 @@ mod tests {
         };
         let a = artifact(&d, "/m", "t");
         assert_eq!(a.version.as_deref(), Some("3.10.0"));
-        assert_eq!(
-            a.publisher.as_deref(),
-            Some("Hangzhou Hikvision Digital Technology Co.,Ltd.")
-        );
+        assert_eq!(a.publisher.as_deref(), Some("Hangzhou Hikvision Digital Technology Co.,Ltd."));
         assert_eq!(a.ids, ["com.hikvision.iVMS4200"]);
-        let roles: Vec<_> = a
-            .fields
-            .iter()
-            .map(|f| (f.field.as_str(), f.role))
-            .collect();
+        let roles: Vec<_> = a.fields.iter().map(|f| (f.field.as_str(), f.role)).collect();
         assert_eq!(
             roles,
             [
@@ -769,16 +681,7 @@ mod tests {
         }
         let deep = "<component>".to_string() + &"<a>".repeat(MAX_DEPTH + 1);
         assert!(parse_appstream(&deep).is_err());
-        for g in [
-            "&",
-            "&#;",
-            "&#x110000;",
-            "&#99999999999;",
-            "<a b='&'>",
-            "\u{0}<é é='é'>",
-            "<a/ >",
-            "<=>",
-        ] {
+        for g in ["&", "&#;", "&#x110000;", "&#99999999999;", "<a b='&'>", "\u{0}<é é='é'>", "<a/ >", "<=>"] {
             let _ = parse_appstream(g);
             let _ = decode_entities(g);
         }

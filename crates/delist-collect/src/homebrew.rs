@@ -23,7 +23,7 @@
 //! It must never run `brew`, read the taps under `Library/Taps` (they list what *could* be
 //! installed), or treat `opt/` and `var/homebrew/linked` symlinks as more kegs.
 
-use crate::{Collector, Context, Output, root::join};
+use crate::{Collector, Context, Sink, root::join};
 use delist_core::{Artifact, ArtifactKind, Role};
 use serde_json::Value;
 
@@ -54,9 +54,7 @@ pub fn parse_receipt(text: &str) -> Result<Receipt, String> {
     let source = v.get("source");
     Ok(Receipt {
         tap: s(source.and_then(|x| x.get("tap"))),
-        stable_version: s(source
-            .and_then(|x| x.get("versions"))
-            .and_then(|x| x.get("stable"))),
+        stable_version: s(source.and_then(|x| x.get("versions")).and_then(|x| x.get("stable"))),
         homebrew_version: s(v.get("homebrew_version")),
         installed_on_request: v.get("installed_on_request").and_then(Value::as_bool),
     })
@@ -82,21 +80,11 @@ pub fn parse_cask_json(text: &str) -> Result<Definition, String> {
     }
     let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     let names = match v.get("name") {
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
         Some(Value::String(n)) => vec![n.clone()],
         _ => Vec::new(),
     };
-    Ok(Definition {
-        names,
-        desc: s("desc"),
-        homepage: s("homepage"),
-        tap: s("tap"),
-        version: s("version"),
-    })
+    Ok(Definition { names, desc: s("desc"), homepage: s("homepage"), tap: s("tap"), version: s("version") })
 }
 
 /// Reads the literal `name`, `desc`, `homepage` and `version` of a formula or cask written in
@@ -163,24 +151,18 @@ pub fn formula_artifact(
     path: &str,
     target: &str,
 ) -> Artifact {
-    let mut a = Artifact::new(ArtifactKind::Brew, formula, path, target)
-        .version(version)
-        .field("brew.formula", formula, Role::Name);
+    let mut a = Artifact::new(ArtifactKind::Brew, formula, path, target).version(version).field(
+        "brew.formula",
+        formula,
+        Role::Name,
+    );
     if let Some(d) = def {
-        a = a.field(
-            "brew.homepage",
-            d.homepage.as_deref().unwrap_or(""),
-            Role::Homepage,
-        );
+        a = a.field("brew.homepage", d.homepage.as_deref().unwrap_or(""), Role::Homepage);
     }
     if let Some(r) = receipt {
         a = a.field("brew.tap", r.tap.as_deref().unwrap_or(""), Role::Other);
         if let Some(on_request) = r.installed_on_request {
-            a = a.field(
-                "brew.installed-on-request",
-                on_request.to_string(),
-                Role::Other,
-            );
+            a = a.field("brew.installed-on-request", on_request.to_string(), Role::Other);
         }
     }
     if let Some(d) = def {
@@ -198,21 +180,15 @@ pub fn cask_artifact(
     path: &str,
     target: &str,
 ) -> Artifact {
-    let mut a = Artifact::new(ArtifactKind::BrewCask, token, path, target)
-        .version(version)
-        .field("brew.cask", token, Role::Name);
+    let mut a = Artifact::new(ArtifactKind::BrewCask, token, path, target).version(version).field(
+        "brew.cask",
+        token,
+        Role::Name,
+    );
     let empty = Definition::default();
     let d = def.unwrap_or(&empty);
-    a = a.field(
-        "brew.homepage",
-        d.homepage.as_deref().unwrap_or(""),
-        Role::Homepage,
-    );
-    a = a.field(
-        "brew.tap",
-        d.tap.as_deref().or(receipt_tap).unwrap_or(""),
-        Role::Other,
-    );
+    a = a.field("brew.homepage", d.homepage.as_deref().unwrap_or(""), Role::Homepage);
+    a = a.field("brew.tap", d.tap.as_deref().or(receipt_tap).unwrap_or(""), Role::Other);
     for n in &d.names {
         a = a.field("brew.name", n, Role::Other);
     }
@@ -227,7 +203,7 @@ pub struct Homebrew;
 impl Homebrew {
     /// Every prefix in the target: the standard ones and `~/.linuxbrew` of each home, each
     /// directory read once however many names reach it.
-    fn prefixes(cx: &Context<'_>, out: &mut Output) -> Vec<String> {
+    fn prefixes(cx: &Context<'_>, out: &mut dyn Sink) -> Vec<String> {
         let mut dirs: Vec<String> = PREFIXES.iter().map(|p| p.to_string()).collect();
         if cx.root.is_dir("/home") {
             match cx.root.read_dir("/home", MAX_ENTRIES) {
@@ -252,7 +228,7 @@ impl Homebrew {
         dirs
     }
 
-    fn list(cx: &Context<'_>, dir: &str, out: &mut Output) -> Vec<crate::root::Entry> {
+    fn list(cx: &Context<'_>, dir: &str, out: &mut dyn Sink) -> Vec<crate::root::Entry> {
         match cx.root.read_dir(dir, MAX_ENTRIES) {
             Ok(e) => e,
             Err(e) => {
@@ -262,19 +238,16 @@ impl Homebrew {
         }
     }
 
-    fn cellar(cx: &Context<'_>, cellar: &str, out: &mut Output) {
+    fn cellar(cx: &Context<'_>, cellar: &str, out: &mut dyn Sink) {
         for f in Self::list(cx, cellar, out).iter().filter(|e| e.is_dir) {
             let formula_dir = join(cellar, &f.name);
-            for v in Self::list(cx, &formula_dir, out)
-                .iter()
-                .filter(|e| e.is_dir && !e.name.starts_with('.'))
-            {
+            for v in Self::list(cx, &formula_dir, out).iter().filter(|e| e.is_dir && !e.name.starts_with('.')) {
                 Self::keg(cx, &f.name, &v.name, &join(&formula_dir, &v.name), out);
             }
         }
     }
 
-    fn keg(cx: &Context<'_>, formula: &str, version: &str, keg: &str, out: &mut Output) {
+    fn keg(cx: &Context<'_>, formula: &str, version: &str, keg: &str, out: &mut dyn Sink) {
         let receipt_path = join(keg, "INSTALL_RECEIPT.json");
         let source_path = join(keg, &format!(".brew/{formula}.rb"));
         let receipt = if cx.root.is_file(&receipt_path) {
@@ -313,17 +286,10 @@ impl Homebrew {
         } else {
             keg.to_string()
         };
-        out.artifacts.push(formula_artifact(
-            formula,
-            version,
-            receipt.as_ref(),
-            def.as_ref(),
-            &path,
-            cx.target,
-        ));
+        out.push(formula_artifact(formula, version, receipt.as_ref(), def.as_ref(), &path, cx.target));
     }
 
-    fn caskroom(cx: &Context<'_>, caskroom: &str, out: &mut Output) {
+    fn caskroom(cx: &Context<'_>, caskroom: &str, out: &mut dyn Sink) {
         for c in Self::list(cx, caskroom, out).iter().filter(|e| e.is_dir) {
             Self::cask(cx, &c.name, &join(caskroom, &c.name), out);
         }
@@ -335,7 +301,7 @@ impl Homebrew {
         cx: &Context<'_>,
         token: &str,
         dir: &str,
-        out: &mut Output,
+        out: &mut dyn Sink,
     ) -> Option<(String, Option<String>)> {
         let meta = join(dir, ".metadata");
         if !cx.root.is_dir(&meta) {
@@ -352,18 +318,14 @@ impl Homebrew {
         }
         let (_, version, tsdir) = newest?;
         let casks = join(&tsdir, "Casks");
-        let file = [
-            format!("{token}.json"),
-            format!("{token}.internal.json"),
-            format!("{token}.rb"),
-        ]
-        .into_iter()
-        .map(|f| join(&casks, &f))
-        .find(|p| cx.root.is_file(p));
+        let file = [format!("{token}.json"), format!("{token}.internal.json"), format!("{token}.rb")]
+            .into_iter()
+            .map(|f| join(&casks, &f))
+            .find(|p| cx.root.is_file(p));
         Some((version, file))
     }
 
-    fn cask(cx: &Context<'_>, token: &str, dir: &str, out: &mut Output) {
+    fn cask(cx: &Context<'_>, token: &str, dir: &str, out: &mut dyn Sink) {
         let receipt_path = join(dir, ".metadata/INSTALL_RECEIPT.json");
         let receipt_tap = if cx.root.is_file(&receipt_path) {
             match cx
@@ -384,19 +346,9 @@ impl Homebrew {
         let Some((version, file)) = Self::installed_caskfile(cx, token, dir, out) else {
             // No metadata: an old or interrupted install. Each staged version directory is
             // what is on disk.
-            for v in Self::list(cx, dir, out)
-                .iter()
-                .filter(|e| e.is_dir && !e.name.starts_with('.'))
-            {
+            for v in Self::list(cx, dir, out).iter().filter(|e| e.is_dir && !e.name.starts_with('.')) {
                 let path = join(dir, &v.name);
-                out.artifacts.push(cask_artifact(
-                    token,
-                    &v.name,
-                    None,
-                    receipt_tap.as_deref(),
-                    &path,
-                    cx.target,
-                ));
+                out.push(cask_artifact(token, &v.name, None, receipt_tap.as_deref(), &path, cx.target));
             }
             return;
         };
@@ -420,14 +372,7 @@ impl Homebrew {
             }
         });
         let path = file.unwrap_or_else(|| join(dir, &version));
-        out.artifacts.push(cask_artifact(
-            token,
-            &version,
-            def.as_ref(),
-            receipt_tap.as_deref(),
-            &path,
-            cx.target,
-        ));
+        out.push(cask_artifact(token, &version, def.as_ref(), receipt_tap.as_deref(), &path, cx.target));
     }
 }
 
@@ -436,7 +381,7 @@ impl Collector for Homebrew {
         "homebrew"
     }
 
-    fn collect(&self, cx: &Context<'_>, out: &mut Output) {
+    fn collect(&self, cx: &Context<'_>, out: &mut dyn Sink) {
         for prefix in Self::prefixes(cx, out) {
             let cellar = join(&prefix, "Cellar");
             if cx.root.is_dir(&cellar) {
@@ -476,18 +421,12 @@ mod tests {
     fn ruby_literals() {
         let d = parse_ruby(FORMULA);
         assert_eq!(d.desc.as_deref(), Some("Internet file retriever"));
-        assert_eq!(
-            d.homepage.as_deref(),
-            Some("https://www.gnu.org/software/wget/")
-        );
+        assert_eq!(d.homepage.as_deref(), Some("https://www.gnu.org/software/wget/"));
         let c = parse_ruby(CASK_RB);
         assert_eq!(c.names, ["Mozilla Firefox", "Firefox"]);
         assert_eq!(c.desc.as_deref(), Some("Web browser"));
         assert_eq!(c.version.as_deref(), Some("125.0"));
-        assert_eq!(
-            ruby_string(r#""a \"b\" \\ c""#).as_deref(),
-            Some(r#"a "b" \ c"#)
-        );
+        assert_eq!(ruby_string(r#""a \"b\" \\ c""#).as_deref(), Some(r#"a "b" \ c"#));
         assert_eq!(ruby_string(r"'a\n'").as_deref(), Some(r"a\n"));
         assert_eq!(ruby_string("\"x\" + y"), None);
         assert_eq!(ruby_string("\"open"), None);
@@ -502,10 +441,7 @@ mod tests {
         .expect("json");
         assert_eq!(d.names, ["Kaspersky Security Cloud"]);
         assert_eq!(d.tap.as_deref(), Some("homebrew/cask"));
-        assert_eq!(
-            parse_cask_json(r#"{"name":"One"}"#).expect("json").names,
-            ["One"]
-        );
+        assert_eq!(parse_cask_json(r#"{"name":"One"}"#).expect("json").names, ["One"]);
         assert!(parse_cask_json("null").is_err());
     }
 
@@ -515,11 +451,7 @@ mod tests {
         let d = parse_ruby(FORMULA);
         let a = formula_artifact("wget", "1.24.5", Some(&r), Some(&d), "/p", "t");
         assert_eq!(a.publisher, None);
-        let roles: Vec<_> = a
-            .fields
-            .iter()
-            .map(|f| (f.field.as_str(), f.role))
-            .collect();
+        let roles: Vec<_> = a.fields.iter().map(|f| (f.field.as_str(), f.role)).collect();
         assert_eq!(
             roles,
             [
@@ -530,21 +462,10 @@ mod tests {
                 ("brew.desc", Role::Text),
             ]
         );
-        let c = cask_artifact(
-            "firefox",
-            "125.0",
-            Some(&parse_ruby(CASK_RB)),
-            Some("homebrew/cask"),
-            "/p",
-            "t",
-        );
+        let c = cask_artifact("firefox", "125.0", Some(&parse_ruby(CASK_RB)), Some("homebrew/cask"), "/p", "t");
         assert_eq!(c.kind, ArtifactKind::BrewCask);
         assert_eq!(c.publisher, None);
-        let roles: Vec<_> = c
-            .fields
-            .iter()
-            .map(|f| (f.field.as_str(), f.role))
-            .collect();
+        let roles: Vec<_> = c.fields.iter().map(|f| (f.field.as_str(), f.role)).collect();
         assert_eq!(
             roles,
             [
@@ -569,13 +490,7 @@ mod tests {
                 }
             }
         }
-        for g in [
-            "desc \"\\",
-            "desc '",
-            "name \u{0}é",
-            "homepage \"é\\é\"",
-            "\t\t",
-        ] {
+        for g in ["desc \"\\", "desc '", "name \u{0}é", "homepage \"é\\é\"", "\t\t"] {
             let _ = parse_ruby(g);
         }
     }

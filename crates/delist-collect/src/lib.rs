@@ -21,7 +21,22 @@ pub mod target;
 use delist_core::{Artifact, ScanError};
 pub use root::Root;
 
-/// What collectors hand back: artifacts, and the problems met on the way.
+/// Where collectors put what they read. A scan evaluates each artifact as it arrives and keeps
+/// only findings, so memory does not grow with the size of a source (a 100,000-component SBOM);
+/// an inventory keeps everything ([`Output`]).
+pub trait Sink {
+    fn push(&mut self, artifact: Artifact);
+    fn push_error(&mut self, error: ScanError);
+}
+
+impl dyn Sink + '_ {
+    /// Records a problem with a file or record; never fatal to the scan.
+    pub fn error(&mut self, path: &str, error: impl std::fmt::Display) {
+        self.push_error(ScanError { path: path.to_string(), error: error.to_string() });
+    }
+}
+
+/// A sink that keeps everything: for `delist inventory` and for tests.
 #[derive(Debug, Default)]
 pub struct Output {
     pub artifacts: Vec<Artifact>,
@@ -30,10 +45,17 @@ pub struct Output {
 
 impl Output {
     pub fn error(&mut self, path: &str, error: impl std::fmt::Display) {
-        self.errors.push(ScanError {
-            path: path.to_string(),
-            error: error.to_string(),
-        });
+        self.errors.push(ScanError { path: path.to_string(), error: error.to_string() });
+    }
+}
+
+impl Sink for Output {
+    fn push(&mut self, artifact: Artifact) {
+        self.artifacts.push(artifact);
+    }
+
+    fn push_error(&mut self, error: ScanError) {
+        self.errors.push(error);
     }
 }
 
@@ -49,7 +71,7 @@ pub trait Collector: Send + Sync {
     /// Stable kebab-case name (`dpkg`), shown in progress and `--help`.
     fn id(&self) -> &'static str;
     /// Reads its source under the root, if present, into `out`. Absence is not an error.
-    fn collect(&self, cx: &Context<'_>, out: &mut Output);
+    fn collect(&self, cx: &Context<'_>, out: &mut dyn Sink);
 }
 
 /// Every collector of an installed system's package databases, in the order they run.

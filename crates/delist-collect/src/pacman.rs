@@ -11,7 +11,7 @@
 //! relocated database is rare and reading the target's configuration to find files is a way to be
 //! pointed anywhere.
 
-use crate::{Collector, Context, Output, root::join};
+use crate::{Collector, Context, Sink, root::join};
 use delist_core::{Artifact, ArtifactKind, Role};
 
 const LOCAL: &str = "/var/lib/pacman/local";
@@ -34,10 +34,7 @@ impl Desc {
 
     /// Every value of a section, empty when it is absent.
     pub fn all(&self, name: &str) -> &[String] {
-        self.sections
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or(&[], |(_, v)| v.as_slice())
+        self.sections.iter().find(|(k, _)| k == name).map_or(&[], |(_, v)| v.as_slice())
     }
 }
 
@@ -60,10 +57,7 @@ pub fn parse_desc(text: &str) -> (Desc, Vec<(usize, String)>) {
         }
         match desc.sections.last_mut() {
             Some((_, values)) if open => values.push(line.to_string()),
-            _ => problems.push((
-                i + 1,
-                format!("value outside a %SECTION%: {:?}", truncate(line)),
-            )),
+            _ => problems.push((i + 1, format!("value outside a %SECTION%: {:?}", truncate(line)))),
         }
     }
     (desc, problems)
@@ -72,10 +66,7 @@ pub fn parse_desc(text: &str) -> (Desc, Vec<(usize, String)>) {
 /// `%NAME%` → `NAME`: upper-case letters, digits and `_` between two `%`.
 fn header(line: &str) -> Option<&str> {
     let name = line.strip_prefix('%')?.strip_suffix('%')?;
-    let ok = !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    let ok = !name.is_empty() && name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
     ok.then_some(name)
 }
 
@@ -117,7 +108,7 @@ impl Collector for Pacman {
         "pacman"
     }
 
-    fn collect(&self, cx: &Context<'_>, out: &mut Output) {
+    fn collect(&self, cx: &Context<'_>, out: &mut dyn Sink) {
         if !cx.root.is_dir(LOCAL) {
             return;
         }
@@ -140,7 +131,7 @@ impl Collector for Pacman {
                 out.error(&path, format!("line {line}: {p}"));
             }
             match artifact(&desc, &path, cx.target) {
-                Some(a) => out.artifacts.push(a),
+                Some(a) => out.push(a),
                 None => out.error(&path, "package record without a %NAME%"),
             }
         }
@@ -173,15 +164,8 @@ mod tests {
         let a = artifact(&d, "/var/lib/pacman/local/kesl-1:12.1.0-1/desc", "t").expect("package");
         assert_eq!(a.name, "kesl");
         assert_eq!(a.version.as_deref(), Some("1:12.1.0-1"));
-        assert_eq!(
-            a.publisher.as_deref(),
-            Some("AO Kaspersky Lab <support@kaspersky.com>")
-        );
-        let roles: Vec<_> = a
-            .fields
-            .iter()
-            .map(|f| (f.field.as_str(), f.role))
-            .collect();
+        assert_eq!(a.publisher.as_deref(), Some("AO Kaspersky Lab <support@kaspersky.com>"));
+        let roles: Vec<_> = a.fields.iter().map(|f| (f.field.as_str(), f.role)).collect();
         assert_eq!(
             roles,
             [

@@ -47,12 +47,7 @@ impl Root {
     /// relative to the target's root. `..` never climbs above the root.
     pub fn resolve(&self, path: &str) -> io::Result<PathBuf> {
         let mut done: Vec<String> = Vec::new();
-        let mut todo: Vec<String> = path
-            .split('/')
-            .rev()
-            .filter(|c| !c.is_empty())
-            .map(String::from)
-            .collect();
+        let mut todo: Vec<String> = path.split('/').rev().filter(|c| !c.is_empty()).map(String::from).collect();
         let mut hops = 0;
         while let Some(comp) = todo.pop() {
             match comp.as_str() {
@@ -70,23 +65,14 @@ impl Root {
                 Ok(md) if md.file_type().is_symlink() => {
                     hops += 1;
                     if hops > MAX_LINK_HOPS {
-                        return Err(io_err(
-                            io::ErrorKind::InvalidInput,
-                            format!("too many symlinks resolving {path}"),
-                        ));
+                        return Err(io_err(io::ErrorKind::InvalidInput, format!("too many symlinks resolving {path}")));
                     }
                     let target = std::fs::read_link(&host)?;
                     let target = target.to_string_lossy().into_owned();
                     if target.starts_with('/') {
                         done.clear();
                     }
-                    todo.extend(
-                        target
-                            .split('/')
-                            .rev()
-                            .filter(|c| !c.is_empty())
-                            .map(String::from),
-                    );
+                    todo.extend(target.split('/').rev().filter(|c| !c.is_empty()).map(String::from));
                 }
                 Ok(_) => done.push(comp),
                 // A missing component: the caller's open or stat reports it.
@@ -96,11 +82,7 @@ impl Root {
         let mut host = self.base.clone();
         for c in &done {
             // Components come from split('/') and are never "..", "." or empty here.
-            debug_assert!(
-                Path::new(c)
-                    .components()
-                    .all(|x| matches!(x, Component::Normal(_)))
-            );
+            debug_assert!(Path::new(c).components().all(|x| matches!(x, Component::Normal(_))));
             host.push(c);
         }
         Ok(host)
@@ -152,27 +134,20 @@ impl Root {
     pub fn read(&self, path: &str, cap: u64) -> io::Result<Vec<u8>> {
         let (f, len) = self.open(path)?;
         if len > cap {
-            return Err(io_err(
-                io::ErrorKind::InvalidData,
-                format!("file is {len} bytes, over the {cap}-byte limit"),
-            ));
+            return Err(io_err(io::ErrorKind::InvalidData, format!("file is {len} bytes, over the {cap}-byte limit")));
         }
         let mut buf = Vec::new();
         // Read one byte past the cap to notice a file that grew after stat.
         f.take(cap + 1).read_to_end(&mut buf)?;
         if buf.len() as u64 > cap {
-            return Err(io_err(
-                io::ErrorKind::InvalidData,
-                format!("file grew over the {cap}-byte limit while read"),
-            ));
+            return Err(io_err(io::ErrorKind::InvalidData, format!("file grew over the {cap}-byte limit while read")));
         }
         Ok(buf)
     }
 
     /// Reads a text file (lossy UTF-8) of at most `cap` bytes.
     pub fn read_text(&self, path: &str, cap: u64) -> io::Result<String> {
-        self.read(path, cap)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
+        self.read(path, cap).map(|b| String::from_utf8_lossy(&b).into_owned())
     }
 
     /// The entries of a directory, sorted by name, at most `cap` of them.
@@ -182,10 +157,7 @@ impl Root {
         for e in std::fs::read_dir(&host)? {
             let e = e?;
             if out.len() >= cap {
-                return Err(io_err(
-                    io::ErrorKind::InvalidData,
-                    format!("more than {cap} entries"),
-                ));
+                return Err(io_err(io::ErrorKind::InvalidData, format!("more than {cap} entries")));
             }
             let name = e.file_name().to_string_lossy().into_owned();
             let child = join(path, &name);
@@ -203,11 +175,7 @@ impl Root {
 
 /// Joins a `/`-rooted directory path and a name.
 pub fn join(dir: &str, name: &str) -> String {
-    if dir.ends_with('/') {
-        format!("{dir}{name}")
-    } else {
-        format!("{dir}/{name}")
-    }
+    if dir.ends_with('/') { format!("{dir}{name}") } else { format!("{dir}/{name}") }
 }
 
 #[cfg(test)]
@@ -226,10 +194,7 @@ mod tests {
         let root = Root::new(base);
         assert_eq!(root.read("/var/lib/rpm/x", 100).expect("read"), b"inside");
         // `..` cannot climb out of the root.
-        assert_eq!(
-            root.resolve("/../../etc/passwd").expect("resolve"),
-            base.join("etc/passwd")
-        );
+        assert_eq!(root.resolve("/../../etc/passwd").expect("resolve"), base.join("etc/passwd"));
     }
 
     #[test]
@@ -250,10 +215,7 @@ mod tests {
         let t = tempfile::tempdir().expect("tempdir");
         let fifo = t.path().join("fifo");
         // mkfifo(1) rather than libc::mkfifo: this crate forbids unsafe code.
-        let made = std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .is_ok_and(|s| s.success());
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
         assert!(made, "mkfifo failed");
         let root = Root::new(t.path());
         assert!(root.read("/fifo", 10).is_err());

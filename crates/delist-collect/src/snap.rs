@@ -30,7 +30,7 @@
 //! It must never talk to snapd, mount a `.snap` squashfs, or verify assertion signatures (the
 //! assertions are read as snapd's own record of what it verified).
 
-use crate::{Collector, Context, Output, root::join};
+use crate::{Collector, Context, Sink, root::join};
 use delist_core::{Artifact, ArtifactKind, Role};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -68,10 +68,7 @@ pub struct StateSnap {
 /// problems with single entries. `Err` when the text is not a snapd state at all.
 pub fn parse_state(text: &str) -> Result<(Vec<StateSnap>, Vec<String>), String> {
     let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    let data = v
-        .get("data")
-        .filter(|d| d.is_object())
-        .ok_or("no `data` object: not a snapd state")?;
+    let data = v.get("data").filter(|d| d.is_object()).ok_or("no `data` object: not a snapd state")?;
     let mut snaps = Vec::new();
     let mut problems = Vec::new();
     let Some(all) = data.get("snaps") else {
@@ -104,11 +101,7 @@ fn state_snap(instance: &str, st: &Value) -> Result<Option<StateSnap>, String> {
     // snapd: "Last is current"; `current` names it exactly when set.
     let side = current
         .as_ref()
-        .and_then(|c| {
-            seq.iter()
-                .rev()
-                .find(|s| s.get("revision").and_then(revision).as_ref() == Some(c))
-        })
+        .and_then(|c| seq.iter().rev().find(|s| s.get("revision").and_then(revision).as_ref() == Some(c)))
         .or_else(|| seq.last());
     let Some(side) = side else { return Ok(None) };
     if !side.is_object() {
@@ -126,10 +119,7 @@ fn state_snap(instance: &str, st: &Value) -> Result<Option<StateSnap>, String> {
         name: text(side, "name"),
         snap_id: text(side, "snap-id"),
         revision: side.get("revision").and_then(revision).or(current),
-        channel: st
-            .get("channel")
-            .and_then(Value::as_str)
-            .map(str::to_string),
+        channel: st.get("channel").and_then(Value::as_str).map(str::to_string),
         kind: st.get("type").and_then(Value::as_str).map(str::to_string),
         title: text(side, "title"),
         summary: text(side, "summary"),
@@ -178,10 +168,7 @@ pub fn parse_yaml_scalars(text: &str) -> (Scalars, Problems) {
             i += 1;
         }
         let Some((key, rest)) = split_key(line) else {
-            problems.push((
-                n,
-                format!("expected `key: value`, found {:?}", truncate(line)),
-            ));
+            problems.push((n, format!("expected `key: value`, found {:?}", truncate(line))));
             continue;
         };
         match scalar(rest, &lines[start..i]) {
@@ -251,11 +238,7 @@ fn scalar(rest: &str, cont: &[&str]) -> Result<Option<String>, String> {
         Some('\'') => single_quoted(&fold(head, cont, false))?,
         Some(_) => {
             let first = strip_comment(head);
-            let lines: Vec<&str> = cont
-                .iter()
-                .copied()
-                .take_while(|l| !l.trim_start().starts_with('#'))
-                .collect();
+            let lines: Vec<&str> = cont.iter().copied().take_while(|l| !l.trim_start().starts_with('#')).collect();
             fold(first, &lines, false)
         }
     };
@@ -296,16 +279,9 @@ fn fold(first: &str, cont: &[&str], escapes: bool) -> String {
 /// A `|` (literal) or `>` (folded) block scalar, chomped of its final line breaks.
 fn block(head: &str, cont: &[&str]) -> String {
     let lead = |l: &str| l.len() - l.trim_start().len();
-    let indent = cont
-        .iter()
-        .find(|l| !l.trim().is_empty())
-        .map_or(0, |l| lead(l));
+    let indent = cont.iter().find(|l| !l.trim().is_empty()).map_or(0, |l| lead(l));
     // Deeper indentation is content; `get` keeps to char boundaries.
-    let lines = cont.iter().map(|l| {
-        l.get(lead(l).min(indent)..)
-            .unwrap_or_else(|| l.trim_start())
-            .trim_end()
-    });
+    let lines = cont.iter().map(|l| l.get(lead(l).min(indent)..).unwrap_or_else(|| l.trim_start()).trim_end());
     let out = if head.starts_with('|') {
         lines.collect::<Vec<_>>().join("\n")
     } else {
@@ -355,10 +331,7 @@ fn double_quoted(s: &str) -> Result<String, String> {
 /// The character of the next `n` hex digits, or U+FFFD when they are not a character.
 fn hex_char(chars: &mut impl Iterator<Item = char>, n: usize) -> char {
     let digits: String = chars.take(n).collect();
-    u32::from_str_radix(&digits, 16)
-        .ok()
-        .and_then(char::from_u32)
-        .unwrap_or(char::REPLACEMENT_CHARACTER)
+    u32::from_str_radix(&digits, 16).ok().and_then(char::from_u32).unwrap_or(char::REPLACEMENT_CHARACTER)
 }
 
 fn single_quoted(s: &str) -> Result<String, String> {
@@ -397,16 +370,10 @@ pub fn parse_assertion(text: &str) -> Result<BTreeMap<String, String>, String> {
             continue;
         }
         if let Some((k, v)) = line.split_once(": ") {
-            headers
-                .entry(k.to_string())
-                .or_insert_with(|| v.trim().to_string());
+            headers.entry(k.to_string()).or_insert_with(|| v.trim().to_string());
         }
     }
-    if headers.contains_key("type") {
-        Ok(headers)
-    } else {
-        Err("no `type` header: not an assertion".into())
-    }
+    if headers.contains_key("type") { Ok(headers) } else { Err("no `type` header: not an assertion".into()) }
 }
 
 /// The publisher account of a snap, as the assertions give it.
@@ -437,59 +404,29 @@ pub struct Known<'a> {
 /// Builds the artifact of one snap. The store's edited title and summary win over
 /// `snap.yaml`'s, as in snapd.
 pub fn artifact(k: &Known<'_>, path: &str, target: &str) -> Artifact {
-    let yaml = |key: &str| {
-        k.yaml
-            .iter()
-            .find(|(y, _)| y == key)
-            .map(|(_, v)| v.as_str())
-    };
+    let yaml = |key: &str| k.yaml.iter().find(|(y, _)| y == key).map(|(_, v)| v.as_str());
     let st = |f: fn(&StateSnap) -> &Option<String>| k.state.and_then(|s| f(s).as_deref());
     // A parallel instance `name_key` is installed from the store name `name`.
-    let store_name = st(|s| &s.name)
-        .or(yaml("name"))
-        .unwrap_or_else(|| k.instance.split('_').next().unwrap_or(k.instance));
+    let store_name =
+        st(|s| &s.name).or(yaml("name")).unwrap_or_else(|| k.instance.split('_').next().unwrap_or(k.instance));
     let mut a = Artifact::new(ArtifactKind::Snap, k.instance, path, target)
         .version(yaml("version").unwrap_or(""))
         .field("snap.name", store_name, Role::Name);
     if let Some(p) = k.publisher {
         a = a
-            .field(
-                "snap.publisher",
-                p.display_name.as_deref().unwrap_or(""),
-                Role::Publisher,
-            )
-            .field(
-                "snap.publisher-username",
-                p.username.as_deref().unwrap_or(""),
-                Role::Publisher,
-            )
+            .field("snap.publisher", p.display_name.as_deref().unwrap_or(""), Role::Publisher)
+            .field("snap.publisher-username", p.username.as_deref().unwrap_or(""), Role::Publisher)
             .field("snap.publisher-id", &p.id, Role::Other)
-            .field(
-                "snap.publisher-validation",
-                p.validation.as_deref().unwrap_or(""),
-                Role::Other,
-            );
+            .field("snap.publisher-validation", p.validation.as_deref().unwrap_or(""), Role::Other);
     }
     let pairs = [
-        (
-            "snap.website",
-            st(|s| &s.website).or(yaml("website")),
-            Role::Homepage,
-        ),
+        ("snap.website", st(|s| &s.website).or(yaml("website")), Role::Homepage),
         ("snap.snap-id", st(|s| &s.snap_id), Role::Other),
         ("snap.revision", st(|s| &s.revision), Role::Other),
         ("snap.channel", st(|s| &s.channel), Role::Other),
         ("snap.type", st(|s| &s.kind).or(yaml("type")), Role::Other),
-        (
-            "snap.title",
-            st(|s| &s.title).or(yaml("title")),
-            Role::Other,
-        ),
-        (
-            "snap.summary",
-            st(|s| &s.summary).or(yaml("summary")),
-            Role::Text,
-        ),
+        ("snap.title", st(|s| &s.title).or(yaml("title")), Role::Other),
+        ("snap.summary", st(|s| &s.summary).or(yaml("summary")), Role::Text),
     ];
     for (field, value, role) in pairs {
         if let Some(v) = value {
@@ -506,7 +443,7 @@ pub struct Snap;
 
 impl Snap {
     /// Reads a `snap.yaml`, reporting problems; `None` when it is absent.
-    fn read_yaml(cx: &Context<'_>, path: &str, out: &mut Output) -> Option<Scalars> {
+    fn read_yaml(cx: &Context<'_>, path: &str, out: &mut dyn Sink) -> Option<Scalars> {
         if !cx.root.is_file(path) {
             return None;
         }
@@ -525,12 +462,9 @@ impl Snap {
     }
 
     /// The `snap.yaml` of a state snap's revision, where its squashfs is mounted.
-    fn mounted_yaml(cx: &Context<'_>, s: &StateSnap, out: &mut Output) -> Option<Scalars> {
+    fn mounted_yaml(cx: &Context<'_>, s: &StateSnap, out: &mut dyn Sink) -> Option<Scalars> {
         // Revisions come from the state file: only plain ones (`42`, `x1`) become paths.
-        let rev = s
-            .revision
-            .as_deref()
-            .filter(|r| r.bytes().all(|b| b.is_ascii_alphanumeric()));
+        let rev = s.revision.as_deref().filter(|r| r.bytes().all(|b| b.is_ascii_alphanumeric()));
         for mount in MOUNTS {
             let dir = join(mount, &s.instance);
             for r in rev.into_iter().chain(["current"]) {
@@ -544,11 +478,7 @@ impl Snap {
     }
 
     /// The newest `active*` assertion in an assertion's directory, by its `revision` header.
-    fn active_assertion(
-        cx: &Context<'_>,
-        dir: &str,
-        out: &mut Output,
-    ) -> Option<BTreeMap<String, String>> {
+    fn active_assertion(cx: &Context<'_>, dir: &str, out: &mut dyn Sink) -> Option<BTreeMap<String, String>> {
         if !cx.root.is_dir(dir) {
             return None;
         }
@@ -560,10 +490,7 @@ impl Snap {
             }
         };
         let mut best: Option<(i64, BTreeMap<String, String>)> = None;
-        for e in entries
-            .iter()
-            .filter(|e| e.is_file && e.name.starts_with("active"))
-        {
+        for e in entries.iter().filter(|e| e.is_file && e.name.starts_with("active")) {
             let path = join(dir, &e.name);
             let headers = cx
                 .root
@@ -584,7 +511,7 @@ impl Snap {
     }
 
     /// The publisher of a snap-id, through its snap-declaration and the account it names.
-    fn publisher(cx: &Context<'_>, snap_id: &str, out: &mut Output) -> Option<Account> {
+    fn publisher(cx: &Context<'_>, snap_id: &str, out: &mut dyn Sink) -> Option<Account> {
         if !safe_id(snap_id) {
             return None;
         }
@@ -600,7 +527,7 @@ impl Snap {
         })
     }
 
-    fn from_state(cx: &Context<'_>, out: &mut Output, done: &mut BTreeSet<String>) {
+    fn from_state(cx: &Context<'_>, out: &mut dyn Sink, done: &mut BTreeSet<String>) {
         let text = match cx.root.read_text(STATE, MAX_STATE) {
             Ok(t) => t,
             Err(e) => return out.error(STATE, format!("cannot read snapd state: {e}")),
@@ -618,25 +545,17 @@ impl Snap {
         for s in &snaps {
             let yaml = Self::mounted_yaml(cx, s, out).unwrap_or_default();
             let publisher = match s.snap_id.as_deref() {
-                Some(id) => accounts
-                    .entry(id.to_string())
-                    .or_insert_with(|| Self::publisher(cx, id, out))
-                    .as_ref(),
+                Some(id) => accounts.entry(id.to_string()).or_insert_with(|| Self::publisher(cx, id, out)).as_ref(),
                 None => None,
             };
-            let known = Known {
-                instance: &s.instance,
-                state: Some(s),
-                yaml: &yaml,
-                publisher,
-            };
-            out.artifacts.push(artifact(&known, STATE, cx.target));
+            let known = Known { instance: &s.instance, state: Some(s), yaml: &yaml, publisher };
+            out.push(artifact(&known, STATE, cx.target));
             done.insert(s.instance.clone());
         }
     }
 
     /// Snaps mounted but absent from the state (a partial image, a state that would not parse).
-    fn from_mounts(cx: &Context<'_>, out: &mut Output, done: &mut BTreeSet<String>) {
+    fn from_mounts(cx: &Context<'_>, out: &mut dyn Sink, done: &mut BTreeSet<String>) {
         for mount in MOUNTS {
             if !cx.root.is_dir(mount) {
                 continue;
@@ -656,12 +575,8 @@ impl Snap {
                 let Some(yaml) = Self::read_yaml(cx, &path, out) else {
                     continue;
                 };
-                let known = Known {
-                    instance: &e.name,
-                    yaml: &yaml,
-                    ..Known::default()
-                };
-                out.artifacts.push(artifact(&known, &path, cx.target));
+                let known = Known { instance: &e.name, yaml: &yaml, ..Known::default() };
+                out.push(artifact(&known, &path, cx.target));
                 done.insert(e.name.clone());
             }
         }
@@ -673,7 +588,7 @@ impl Collector for Snap {
         "snap"
     }
 
-    fn collect(&self, cx: &Context<'_>, out: &mut Output) {
+    fn collect(&self, cx: &Context<'_>, out: &mut dyn Sink) {
         let mut done = BTreeSet::new();
         if cx.root.is_file(STATE) {
             Self::from_state(cx, out, &mut done);
@@ -695,23 +610,12 @@ mod tests {
         let get = |k: &str| s.iter().find(|(x, _)| x == k).map(|(_, v)| v.as_str());
         assert_eq!(get("name"), Some("kesl"));
         assert_eq!(get("version"), Some("12.1.0"));
-        assert_eq!(
-            get("summary"),
-            Some("Kaspersky Endpoint Security for Linux, a long summary wrapped by PyYAML")
-        );
+        assert_eq!(get("summary"), Some("Kaspersky Endpoint Security for Linux, a long summary wrapped by PyYAML"));
         assert_eq!(get("title"), Some("Kaspersky \"KESL\" é"));
         assert_eq!(get("description"), Some("First line.\n\nSecond paragraph."));
         assert_eq!(get("folded"), Some("one two"));
         assert_eq!(get("type"), Some("app"));
-        for absent in [
-            "plugs",
-            "apps",
-            "command",
-            "network",
-            "empty",
-            "null-value",
-            "flow",
-        ] {
+        for absent in ["plugs", "apps", "command", "network", "empty", "null-value", "flow"] {
             assert_eq!(get(absent), None, "{absent}");
         }
     }
@@ -753,10 +657,7 @@ mod tests {
         assert_eq!(snaps[0].name.as_deref(), Some("hello"));
         assert_eq!(snaps[0].revision.as_deref(), Some("x1"));
         let k = &snaps[1];
-        assert_eq!(
-            k.snap_id.as_deref(),
-            Some("KeslSnapId0000000000000000000001")
-        );
+        assert_eq!(k.snap_id.as_deref(), Some("KeslSnapId0000000000000000000001"));
         assert_eq!(k.revision.as_deref(), Some("12"));
         assert_eq!(k.channel.as_deref(), Some("latest/stable"));
         assert_eq!(k.website.as_deref(), Some("https://www.kaspersky.com/"));
@@ -774,20 +675,11 @@ mod tests {
             validation: Some("verified".into()),
         };
         let yaml = vec![("version".to_string(), "12.1.0".to_string())];
-        let k = Known {
-            instance: "kesl",
-            state: Some(&snaps[1]),
-            yaml: &yaml,
-            publisher: Some(&acct),
-        };
+        let k = Known { instance: "kesl", state: Some(&snaps[1]), yaml: &yaml, publisher: Some(&acct) };
         let a = artifact(&k, STATE, "t");
         assert_eq!(a.version.as_deref(), Some("12.1.0"));
         assert_eq!(a.publisher.as_deref(), Some("AO Kaspersky Lab"));
-        let roles: Vec<_> = a
-            .fields
-            .iter()
-            .map(|f| (f.field.as_str(), f.role))
-            .collect();
+        let roles: Vec<_> = a.fields.iter().map(|f| (f.field.as_str(), f.role)).collect();
         assert_eq!(
             roles,
             [
@@ -805,14 +697,7 @@ mod tests {
                 ("snap.summary", Role::Text),
             ]
         );
-        let bare = artifact(
-            &Known {
-                instance: "foo_bar",
-                ..Known::default()
-            },
-            "/p",
-            "t",
-        );
+        let bare = artifact(&Known { instance: "foo_bar", ..Known::default() }, "/p", "t");
         assert_eq!(bare.name, "foo_bar");
         assert_eq!(bare.fields[0].value, "foo");
         assert_eq!(bare.publisher, None);
@@ -824,10 +709,7 @@ mod tests {
             "type: account\nauthority-id: canonical\naccount-id: abc\ndisplay-name: AO Kaspersky Lab\nlist:\n  - x\nvalidation: verified\n\nBODY: no\n",
         )
         .expect("assertion");
-        assert_eq!(
-            h.get("display-name").map(String::as_str),
-            Some("AO Kaspersky Lab")
-        );
+        assert_eq!(h.get("display-name").map(String::as_str), Some("AO Kaspersky Lab"));
         assert_eq!(h.get("validation").map(String::as_str), Some("verified"));
         assert!(!h.contains_key("BODY"));
         assert!(parse_assertion("garbage\n").is_err());
@@ -846,16 +728,7 @@ mod tests {
                 }
             }
         }
-        for g in [
-            "\"\\",
-            "'",
-            "a: \"\\u12",
-            "a: \"\\U0011FFFF\"",
-            ":",
-            ": x",
-            "a:\n\t|\n",
-            "a: |\n\u{0}é\n  x",
-        ] {
+        for g in ["\"\\", "'", "a: \"\\u12", "a: \"\\U0011FFFF\"", ":", ": x", "a:\n\t|\n", "a: |\n\u{0}é\n  x"] {
             let _ = parse_yaml_scalars(g);
         }
     }

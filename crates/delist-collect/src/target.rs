@@ -4,7 +4,7 @@
 //! forces the kind. Kinds that later collectors will serve are recognised here so the error
 //! says what is missing rather than "no such file".
 
-use crate::{Context, Output, Root, all};
+use crate::{Context, Root, Sink, all};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -48,17 +48,7 @@ impl fmt::Display for TargetError {
 }
 
 /// Schemes CONTRACT names whose collectors this build does not have yet.
-const LATER: &[&str] = &[
-    "file",
-    "oci-archive",
-    "docker-archive",
-    "sbom",
-    "nmap",
-    "pcap",
-    "leases",
-    "inventory",
-    "net",
-];
+const LATER: &[&str] = &["file", "oci-archive", "docker-archive", "sbom", "nmap", "pcap", "leases", "inventory", "net"];
 
 /// Top-level folders that make a directory an offline root filesystem.
 const ROOT_MARKERS: &[&str] = &["etc", "usr", "var", "Windows", "Applications"];
@@ -70,21 +60,13 @@ fn looks_like_root(p: &Path) -> bool {
 impl Target {
     /// This machine.
     pub fn live() -> Self {
-        Self {
-            input: "live".into(),
-            kind: TargetKind::Live,
-            path: PathBuf::from("/"),
-        }
+        Self { input: "live".into(), kind: TargetKind::Live, path: PathBuf::from("/") }
     }
 
     /// Parses a target argument.
     pub fn parse(arg: &str) -> Result<Self, TargetError> {
         let (scheme, rest) = match arg.split_once(':') {
-            Some((s, r))
-                if !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') =>
-            {
-                (Some(s), r)
-            }
+            Some((s, r)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') => (Some(s), r),
             _ => (None, arg),
         };
         let kind = match scheme {
@@ -98,62 +80,42 @@ impl Target {
             Some(s) => {
                 return Err(TargetError(format!(
                     "{arg}: unknown target scheme `{s}:` (known: rootfs:, dir:, {})",
-                    LATER
-                        .iter()
-                        .map(|l| format!("{l}:"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    LATER.iter().map(|l| format!("{l}:")).collect::<Vec<_>>().join(", ")
                 )));
             }
             None => None,
         };
         let path = PathBuf::from(rest);
-        let md = std::fs::metadata(&path)
-            .map_err(|e| TargetError(format!("{arg}: cannot read target: {e}")))?;
+        let md = std::fs::metadata(&path).map_err(|e| TargetError(format!("{arg}: cannot read target: {e}")))?;
         if !md.is_dir() {
             return Err(TargetError(match kind {
                 Some(k) => format!("{arg}: a {}: target must be a directory", k.as_str()),
-                None => format!(
-                    "{arg}: single-file targets are not supported by this version of delist yet"
-                ),
+                None => format!("{arg}: single-file targets are not supported by this version of delist yet"),
             }));
         }
-        let kind = kind.unwrap_or(if looks_like_root(&path) {
-            TargetKind::Rootfs
-        } else {
-            TargetKind::Dir
-        });
-        Ok(Self {
-            input: arg.into(),
-            kind,
-            path,
-        })
+        let kind = kind.unwrap_or(if looks_like_root(&path) { TargetKind::Rootfs } else { TargetKind::Dir });
+        Ok(Self { input: arg.into(), kind, path })
     }
 
     /// Runs every collector that applies to this target. `progress` is told each step.
-    pub fn collect(&self, progress: &dyn Fn(&str)) -> Output {
-        let mut out = Output::default();
+    pub fn collect(&self, out: &mut dyn Sink, progress: &dyn Fn(&str)) {
         let root = Root::new(&self.path);
         let label = match self.kind {
             TargetKind::Live => "live".to_string(),
             _ => self.input.clone(),
         };
-        let cx = Context {
-            target: &label,
-            root: &root,
-        };
+        let cx = Context { target: &label, root: &root };
         match self.kind {
             TargetKind::Live | TargetKind::Rootfs => {
                 for c in all() {
                     progress(c.id());
-                    c.collect(&cx, &mut out);
+                    c.collect(&cx, out);
                 }
             }
             // A plain folder holds files, not an installed system: its collectors are the
             // per-file ones (executables, installers), which arrive with the file walk.
             TargetKind::Dir => {}
         }
-        out
     }
 }
 
@@ -168,27 +130,9 @@ mod tests {
         assert_eq!(Target::parse(&p).expect("dir").kind, TargetKind::Dir);
         std::fs::create_dir(t.path().join("etc")).expect("mkdir");
         assert_eq!(Target::parse(&p).expect("root").kind, TargetKind::Rootfs);
-        assert_eq!(
-            Target::parse(&format!("dir:{p}")).expect("forced").kind,
-            TargetKind::Dir
-        );
-        assert!(
-            Target::parse("sbom:x.json")
-                .expect_err("later")
-                .0
-                .contains("not supported")
-        );
-        assert!(
-            Target::parse("bogus:x")
-                .expect_err("unknown")
-                .0
-                .contains("unknown target scheme")
-        );
-        assert!(
-            Target::parse("rootfs:/definitely/not/here")
-                .expect_err("missing")
-                .0
-                .contains("cannot read")
-        );
+        assert_eq!(Target::parse(&format!("dir:{p}")).expect("forced").kind, TargetKind::Dir);
+        assert!(Target::parse("sbom:x.json").expect_err("later").0.contains("not supported"));
+        assert!(Target::parse("bogus:x").expect_err("unknown").0.contains("unknown target scheme"));
+        assert!(Target::parse("rootfs:/definitely/not/here").expect_err("missing").0.contains("cannot read"));
     }
 }

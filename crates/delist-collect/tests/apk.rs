@@ -15,10 +15,7 @@ fn fixture() -> PathBuf {
 
 fn collect(base: &Path) -> Output {
     let root = Root::new(base);
-    let cx = Context {
-        target: TARGET,
-        root: &root,
-    };
+    let cx = Context { target: TARGET, root: &root };
     let mut out = Output::default();
     Apk.collect(&cx, &mut out);
     out
@@ -34,46 +31,26 @@ fn package(name: &str, version: &str) -> Artifact {
 fn expected() -> Vec<Artifact> {
     vec![
         package("musl", "1.2.5-r0")
-            .field(
-                "apk.maintainer",
-                "Timo Teräs <timo.teras@iki.fi>",
-                Role::Publisher,
-            )
+            .field("apk.maintainer", "Timo Teräs <timo.teras@iki.fi>", Role::Publisher)
             .field("apk.url", "https://musl.libc.org/", Role::Homepage)
             .field("apk.origin", "musl", Role::Other)
             .field("apk.architecture", "x86_64", Role::Other)
             .field("apk.license", "MIT", Role::Other)
-            .field(
-                "apk.description",
-                "the musl c library (libc) implementation",
-                Role::Text,
-            ),
+            .field("apk.description", "the musl c library (libc) implementation", Role::Text),
         package("hostguard", "3.2.10-r1")
-            .field(
-                "apk.maintainer",
-                "Huawei Technologies Co., Ltd. <support@huawei.com>",
-                Role::Publisher,
-            )
+            .field("apk.maintainer", "Huawei Technologies Co., Ltd. <support@huawei.com>", Role::Publisher)
             .field("apk.url", "https://www.huaweicloud.com/", Role::Homepage)
             .field("apk.origin", "hostguard", Role::Other)
             .field("apk.architecture", "x86_64", Role::Other)
             .field("apk.license", "LicenseRef-Huawei-Proprietary", Role::Other)
             .field("apk.description", "Host security agent", Role::Text),
         package("camctl", "0.9.2-r3")
-            .field(
-                "apk.maintainer",
-                "Jane Doe <jane@example.org>",
-                Role::Publisher,
-            )
+            .field("apk.maintainer", "Jane Doe <jane@example.org>", Role::Publisher)
             .field("apk.url", "https://example.org/camctl", Role::Homepage)
             .field("apk.origin", "camctl", Role::Other)
             .field("apk.architecture", "noarch", Role::Other)
             .field("apk.license", "MIT AND Apache-2.0", Role::Other)
-            .field(
-                "apk.description",
-                "Command-line client for Hikvision cameras",
-                Role::Text,
-            ),
+            .field("apk.description", "Command-line client for Hikvision cameras", Role::Text),
     ]
 }
 
@@ -84,19 +61,10 @@ fn fixture_packages() {
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     assert_eq!(out.artifacts, expected());
     let hostguard = &out.artifacts[1];
-    assert_eq!(
-        hostguard.publisher.as_deref(),
-        Some("Huawei Technologies Co., Ltd. <support@huawei.com>")
-    );
+    assert_eq!(hostguard.publisher.as_deref(), Some("Huawei Technologies Co., Ltd. <support@huawei.com>"));
     // The decoy's vendor mention is free text only.
     let decoy = &out.artifacts[2];
-    assert!(
-        decoy
-            .fields
-            .iter()
-            .filter(|f| f.value.contains("Hikvision"))
-            .all(|f| f.role == Role::Text)
-    );
+    assert!(decoy.fields.iter().filter(|f| f.value.contains("Hikvision")).all(|f| f.role == Role::Text));
 }
 
 /// On a merged `/usr` the database is read once, through either name, and reported at the first.
@@ -115,11 +83,7 @@ fn merged_usr_is_read_once() {
     std::fs::remove_file(t.path().join("lib")).expect("rm");
     let out = collect(t.path());
     assert_eq!(out.artifacts.len(), 3);
-    assert!(
-        out.artifacts
-            .iter()
-            .all(|a| a.path == "/usr/lib/apk/db/installed")
-    );
+    assert!(out.artifacts.iter().all(|a| a.path == "/usr/lib/apk/db/installed"));
 }
 
 /// No database: nothing, and no error.
@@ -146,11 +110,7 @@ fn broken_copies_are_errors_not_panics() {
     assert_eq!(out.artifacts.len(), 3);
     assert_eq!(out.errors.len(), 2, "{:?}", out.errors);
     assert!(out.errors.iter().all(|e| e.path == DB));
-    assert!(
-        out.errors[0].error.starts_with("line 23:"),
-        "{:?}",
-        out.errors
-    );
+    assert!(out.errors[0].error.starts_with("line 23:"), "{:?}", out.errors);
 
     // A stanza without a name.
     std::fs::write(&path, "V:1.0\nm:Nobody\n\nP:ok\nV:1\n").expect("write");

@@ -17,10 +17,7 @@ fn fixture() -> PathBuf {
 
 fn collect(base: &Path) -> Output {
     let root = Root::new(base);
-    let cx = Context {
-        target: TARGET,
-        root: &root,
-    };
+    let cx = Context { target: TARGET, root: &root };
     let mut out = Output::default();
     Flatpak.collect(&cx, &mut out);
     out
@@ -48,17 +45,9 @@ fn deployed(a: Artifact, summary: &str) -> Artifact {
 fn hikvision() -> Artifact {
     deployed(
         app(SYSTEM, "com.hikvision.iVMS4200", "3.10.0")
-            .field(
-                "flatpak.developer",
-                "Hangzhou Hikvision Digital Technology Co.,Ltd.",
-                Role::Publisher,
-            )
+            .field("flatpak.developer", "Hangzhou Hikvision Digital Technology Co.,Ltd.", Role::Publisher)
             .field("flatpak.developer-id", "com.hikvision", Role::Other)
-            .field(
-                "flatpak.homepage",
-                "https://www.hikvision.com/",
-                Role::Homepage,
-            )
+            .field("flatpak.homepage", "https://www.hikvision.com/", Role::Homepage)
             .field("flatpak.name", "iVMS-4200", Role::Other)
             .field("flatpak.license", "LicenseRef-proprietary", Role::Other),
         "Video management client",
@@ -69,11 +58,7 @@ fn notes() -> Artifact {
     deployed(
         app(SYSTEM, "org.example.Notes", "2.1.0")
             .field("flatpak.developer", "Example Developers", Role::Publisher)
-            .field(
-                "flatpak.homepage",
-                "https://notes.example.org/",
-                Role::Homepage,
-            )
+            .field("flatpak.homepage", "https://notes.example.org/", Role::Homepage)
             .field("flatpak.name", "Notes", Role::Other)
             .field("flatpak.license", "GPL-3.0-or-later", Role::Other),
         "Notes & lists",
@@ -84,11 +69,7 @@ fn camviewer() -> Artifact {
     deployed(
         app(ALICE, "io.github.jdoe.CamViewer", "0.4.1")
             .field("flatpak.developer", "Jane Doe", Role::Publisher)
-            .field(
-                "flatpak.homepage",
-                "https://github.com/jdoe/camviewer",
-                Role::Homepage,
-            )
+            .field("flatpak.homepage", "https://github.com/jdoe/camviewer", Role::Homepage)
             .field("flatpak.name", "CamViewer", Role::Other)
             .field("flatpak.license", "MIT", Role::Other),
         "Viewer for Hikvision cameras",
@@ -101,17 +82,8 @@ fn fixture_apps() {
     let out = collect(&fixture());
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     assert_eq!(out.artifacts, [hikvision(), notes(), camviewer()]);
-    assert_eq!(
-        out.artifacts[0].publisher.as_deref(),
-        Some("Hangzhou Hikvision Digital Technology Co.,Ltd.")
-    );
-    assert!(
-        out.artifacts[2]
-            .fields
-            .iter()
-            .filter(|f| f.value.contains("Hikvision"))
-            .all(|f| f.role == Role::Text)
-    );
+    assert_eq!(out.artifacts[0].publisher.as_deref(), Some("Hangzhou Hikvision Digital Technology Co.,Ltd."));
+    assert!(out.artifacts[2].fields.iter().filter(|f| f.value.contains("Hikvision")).all(|f| f.role == Role::Text));
 }
 
 /// No flatpak: nothing, and no error.
@@ -130,8 +102,7 @@ fn copy_tree(from: &Path, to: &Path) {
         let (src, dst) = (e.path(), to.join(e.file_name()));
         let ft = e.file_type().expect("type");
         if ft.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(&src).expect("link"), &dst)
-                .expect("symlink");
+            std::os::unix::fs::symlink(std::fs::read_link(&src).expect("link"), &dst).expect("symlink");
         } else if ft.is_dir() {
             copy_tree(&src, &dst);
         } else {
@@ -145,10 +116,7 @@ fn copy_tree(from: &Path, to: &Path) {
 #[test]
 fn extra_installations() {
     let t = tempfile::tempdir().expect("tempdir");
-    copy_tree(
-        &fixture().join("var/lib/flatpak"),
-        &t.path().join("opt/extra"),
-    );
+    copy_tree(&fixture().join("var/lib/flatpak"), &t.path().join("opt/extra"));
     let conf = t.path().join("etc/flatpak/installations.d");
     std::fs::create_dir_all(&conf).expect("mkdir");
     std::fs::write(
@@ -160,13 +128,7 @@ fn extra_installations() {
     let out = collect(t.path());
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     let paths: Vec<_> = out.artifacts.iter().map(|a| a.path.as_str()).collect();
-    assert_eq!(
-        paths,
-        [
-            metadata("/opt/extra", "com.hikvision.iVMS4200"),
-            metadata("/opt/extra", "org.example.Notes"),
-        ]
-    );
+    assert_eq!(paths, [metadata("/opt/extra", "com.hikvision.iVMS4200"), metadata("/opt/extra", "org.example.Notes"),]);
 }
 
 /// A broken metainfo or a missing metadata file is an error of that file; the app is still an
@@ -175,9 +137,7 @@ fn extra_installations() {
 fn broken_copies_are_errors_not_panics() {
     let t = tempfile::tempdir().expect("tempdir");
     copy_tree(&fixture(), t.path());
-    let active = t
-        .path()
-        .join("var/lib/flatpak/app/com.hikvision.iVMS4200/x86_64/stable/active");
+    let active = t.path().join("var/lib/flatpak/app/com.hikvision.iVMS4200/x86_64/stable/active");
     let metainfo = active.join("files/share/metainfo/com.hikvision.iVMS4200.metainfo.xml");
     let text = std::fs::read_to_string(&metainfo).expect("read");
 
@@ -185,21 +145,12 @@ fn broken_copies_are_errors_not_panics() {
     std::fs::remove_file(active.join("metadata")).expect("rm");
     let out = collect(t.path());
     assert_eq!(out.artifacts.len(), 3);
-    let errors: Vec<_> = out
-        .errors
-        .iter()
-        .map(|e| (e.path.rsplit('/').next().unwrap_or(""), e.error.as_str()))
-        .collect();
+    let errors: Vec<_> =
+        out.errors.iter().map(|e| (e.path.rsplit('/').next().unwrap_or(""), e.error.as_str())).collect();
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert_eq!(errors[0].0, "metadata");
     assert!(errors[0].1.starts_with("cannot read flatpak metadata"));
-    assert_eq!(
-        errors[1],
-        (
-            "com.hikvision.iVMS4200.metainfo.xml",
-            "comment never closes"
-        )
-    );
+    assert_eq!(errors[1], ("com.hikvision.iVMS4200.metainfo.xml", "comment never closes"));
     // Still an artifact: the app id and where it is deployed.
     let a = &out.artifacts[0];
     assert_eq!(a.name, "com.hikvision.iVMS4200");
@@ -209,11 +160,7 @@ fn broken_copies_are_errors_not_panics() {
     // A metainfo that is not AppStream, and every truncation, never panic.
     std::fs::write(&metainfo, "<html><name>x</name></html>").expect("write");
     let out = collect(t.path());
-    assert!(
-        out.errors
-            .iter()
-            .any(|e| e.error.contains("no <component>"))
-    );
+    assert!(out.errors.iter().any(|e| e.error.contains("no <component>")));
     for len in (0..text.len()).step_by(3) {
         if text.is_char_boundary(len) {
             std::fs::write(&metainfo, &text[..len]).expect("write");

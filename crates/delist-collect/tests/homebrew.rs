@@ -16,33 +16,21 @@ fn fixture() -> PathBuf {
 
 fn collect(base: &Path) -> Output {
     let root = Root::new(base);
-    let cx = Context {
-        target: TARGET,
-        root: &root,
-    };
+    let cx = Context { target: TARGET, root: &root };
     let mut out = Output::default();
     Homebrew.collect(&cx, &mut out);
     out
 }
 
 fn keg(cellar: &str, name: &str, version: &str) -> Artifact {
-    Artifact::new(
-        ArtifactKind::Brew,
-        name,
-        format!("{cellar}/{name}/{version}/INSTALL_RECEIPT.json"),
-        TARGET,
-    )
-    .version(version)
-    .field("brew.formula", name, Role::Name)
+    Artifact::new(ArtifactKind::Brew, name, format!("{cellar}/{name}/{version}/INSTALL_RECEIPT.json"), TARGET)
+        .version(version)
+        .field("brew.formula", name, Role::Name)
 }
 
 fn wget(version: &str) -> Artifact {
     keg(CELLAR, "wget", version)
-        .field(
-            "brew.homepage",
-            "https://www.gnu.org/software/wget/",
-            Role::Homepage,
-        )
+        .field("brew.homepage", "https://www.gnu.org/software/wget/", Role::Homepage)
         .field("brew.tap", "homebrew/core", Role::Other)
         .field("brew.installed-on-request", "true", Role::Other)
         .field("brew.desc", "Internet file retriever", Role::Text)
@@ -103,13 +91,7 @@ fn fixture_kegs_and_casks() {
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     assert_eq!(out.artifacts, expected());
     assert!(out.artifacts.iter().all(|a| a.publisher.is_none()));
-    assert!(
-        out.artifacts[0]
-            .fields
-            .iter()
-            .filter(|f| f.value.contains("Hikvision"))
-            .all(|f| f.role == Role::Text)
-    );
+    assert!(out.artifacts[0].fields.iter().filter(|f| f.value.contains("Hikvision")).all(|f| f.role == Role::Text));
 }
 
 /// No Homebrew: nothing, and no error.
@@ -128,8 +110,7 @@ fn copy_tree(from: &Path, to: &Path) {
         let (src, dst) = (e.path(), to.join(e.file_name()));
         let ft = e.file_type().expect("type");
         if ft.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(&src).expect("link"), &dst)
-                .expect("symlink");
+            std::os::unix::fs::symlink(std::fs::read_link(&src).expect("link"), &dst).expect("symlink");
         } else if ft.is_dir() {
             copy_tree(&src, &dst);
         } else {
@@ -142,23 +123,13 @@ fn copy_tree(from: &Path, to: &Path) {
 #[test]
 fn per_user_prefix_and_symlinked_prefix() {
     let t = tempfile::tempdir().expect("tempdir");
-    copy_tree(
-        &fixture().join("home/linuxbrew/.linuxbrew"),
-        &t.path().join("home/bob/.linuxbrew"),
-    );
+    copy_tree(&fixture().join("home/linuxbrew/.linuxbrew"), &t.path().join("home/bob/.linuxbrew"));
     std::fs::create_dir_all(t.path().join("home/linuxbrew")).expect("mkdir");
-    std::os::unix::fs::symlink(
-        "/home/bob/.linuxbrew",
-        t.path().join("home/linuxbrew/.linuxbrew"),
-    )
-    .expect("symlink");
+    std::os::unix::fs::symlink("/home/bob/.linuxbrew", t.path().join("home/linuxbrew/.linuxbrew")).expect("symlink");
     let out = collect(t.path());
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     let paths: Vec<_> = out.artifacts.iter().map(|a| a.path.as_str()).collect();
-    assert_eq!(
-        paths,
-        ["/home/linuxbrew/.linuxbrew/Cellar/hello/2.12.1/INSTALL_RECEIPT.json"]
-    );
+    assert_eq!(paths, ["/home/linuxbrew/.linuxbrew/Cellar/hello/2.12.1/INSTALL_RECEIPT.json"]);
 }
 
 /// Broken receipts and cask definitions are errors of their files; the keg or cask is still an
@@ -177,24 +148,15 @@ fn broken_copies_are_errors_not_panics() {
     std::fs::remove_dir_all(base.join("opt/homebrew/Caskroom/firefox/.metadata")).expect("rm");
 
     let out = collect(base);
-    let errors: Vec<_> = out
-        .errors
-        .iter()
-        .map(|e| (e.path.rsplit('/').next().unwrap_or(""), e.error.as_str()))
-        .collect();
+    let errors: Vec<_> =
+        out.errors.iter().map(|e| (e.path.rsplit('/').next().unwrap_or(""), e.error.as_str())).collect();
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert_eq!(errors[0].0, "INSTALL_RECEIPT.json");
     assert!(errors[0].1.starts_with("not JSON"));
-    assert_eq!(
-        errors[1],
-        ("kaspersky-security-cloud.json", "not a JSON object")
-    );
+    assert_eq!(errors[1], ("kaspersky-security-cloud.json", "not a JSON object"));
     assert_eq!(out.artifacts.len(), 6);
     let camctl = &out.artifacts[0];
-    assert_eq!(
-        camctl.path,
-        "/opt/homebrew/Cellar/camctl/0.9.2/INSTALL_RECEIPT.json"
-    );
+    assert_eq!(camctl.path, "/opt/homebrew/Cellar/camctl/0.9.2/INSTALL_RECEIPT.json");
     assert!(camctl.fields.iter().all(|f| f.field != "brew.tap"));
     let firefox = &out.artifacts[3];
     assert_eq!(
@@ -203,12 +165,7 @@ fn broken_copies_are_errors_not_panics() {
     );
     let kaspersky = &out.artifacts[4];
     // The cask tab still gives the tap.
-    assert!(
-        kaspersky
-            .fields
-            .iter()
-            .any(|f| f.field == "brew.tap" && f.value == "homebrew/cask")
-    );
+    assert!(kaspersky.fields.iter().any(|f| f.field == "brew.tap" && f.value == "homebrew/cask"));
 
     // Every truncation of either JSON file never panics.
     for (path, text) in [(&receipt, &receipt_text), (&cask, &cask_text)] {

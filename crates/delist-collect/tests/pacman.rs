@@ -15,79 +15,43 @@ fn fixture() -> PathBuf {
 
 fn collect(base: &Path) -> Output {
     let root = Root::new(base);
-    let cx = Context {
-        target: TARGET,
-        root: &root,
-    };
+    let cx = Context { target: TARGET, root: &root };
     let mut out = Output::default();
     Pacman.collect(&cx, &mut out);
     out
 }
 
 fn package(dir: &str, name: &str, version: &str) -> Artifact {
-    Artifact::new(
-        ArtifactKind::Pacman,
-        name,
-        format!("{LOCAL}/{dir}/desc"),
-        TARGET,
-    )
-    .version(version)
-    .field("pacman.package", name, Role::Name)
-    .id(format!("pkg:alpm/{name}"))
+    Artifact::new(ArtifactKind::Pacman, name, format!("{LOCAL}/{dir}/desc"), TARGET)
+        .version(version)
+        .field("pacman.package", name, Role::Name)
+        .id(format!("pkg:alpm/{name}"))
 }
 
 fn expected() -> Vec<Artifact> {
     vec![
         package("camctl-1:0.9.2-3", "camctl", "1:0.9.2-3")
-            .field(
-                "pacman.packager",
-                "Jane Doe <jane@example.org>",
-                Role::Publisher,
-            )
+            .field("pacman.packager", "Jane Doe <jane@example.org>", Role::Publisher)
             .field("pacman.url", "https://example.org/camctl", Role::Homepage)
             .field("pacman.base", "camctl", Role::Other)
             .field("pacman.architecture", "any", Role::Other)
             .field("pacman.license", "MIT", Role::Other)
             .field("pacman.license", "Apache-2.0", Role::Other)
-            .field(
-                "pacman.description",
-                "Command-line client for Hikvision cameras",
-                Role::Text,
-            ),
+            .field("pacman.description", "Command-line client for Hikvision cameras", Role::Text),
         package("kesl-12.1.0-1", "kesl", "12.1.0-1")
-            .field(
-                "pacman.packager",
-                "AO Kaspersky Lab <support@kaspersky.com>",
-                Role::Publisher,
-            )
+            .field("pacman.packager", "AO Kaspersky Lab <support@kaspersky.com>", Role::Publisher)
             .field("pacman.url", "https://www.kaspersky.com/", Role::Homepage)
             .field("pacman.base", "kesl", Role::Other)
             .field("pacman.architecture", "any", Role::Other)
             .field("pacman.license", "custom:proprietary", Role::Other)
-            .field(
-                "pacman.description",
-                "Kaspersky Endpoint Security for Linux",
-                Role::Text,
-            ),
+            .field("pacman.description", "Kaspersky Endpoint Security for Linux", Role::Text),
         package("zlib-ng-2.2.2-1", "zlib-ng", "2.2.2-1")
-            .field(
-                "pacman.packager",
-                "Arch Builder <builder@archlinux.example>",
-                Role::Publisher,
-            )
-            .field(
-                "pacman.url",
-                "https://github.com/zlib-ng/zlib-ng",
-                Role::Homepage,
-            )
+            .field("pacman.packager", "Arch Builder <builder@archlinux.example>", Role::Publisher)
+            .field("pacman.url", "https://github.com/zlib-ng/zlib-ng", Role::Homepage)
             .field("pacman.base", "zlib-ng", Role::Other)
             .field("pacman.architecture", "any", Role::Other)
             .field("pacman.license", "Zlib", Role::Other)
-            .field(
-                "pacman.description",
-                "zlib replacement with optimizations for next generation systems",
-                Role::Text,
-            ),
+            .field("pacman.description", "zlib replacement with optimizations for next generation systems", Role::Text),
     ]
 }
 
@@ -97,18 +61,9 @@ fn fixture_packages() {
     let out = collect(&fixture());
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     assert_eq!(out.artifacts, expected());
-    assert_eq!(
-        out.artifacts[1].publisher.as_deref(),
-        Some("AO Kaspersky Lab <support@kaspersky.com>")
-    );
+    assert_eq!(out.artifacts[1].publisher.as_deref(), Some("AO Kaspersky Lab <support@kaspersky.com>"));
     let decoy = &out.artifacts[0];
-    assert!(
-        decoy
-            .fields
-            .iter()
-            .filter(|f| f.value.contains("Hikvision"))
-            .all(|f| f.role == Role::Text)
-    );
+    assert!(decoy.fields.iter().filter(|f| f.value.contains("Hikvision")).all(|f| f.role == Role::Text));
 }
 
 /// No database: nothing, and no error.
@@ -152,19 +107,13 @@ fn broken_copies_are_errors_not_panics() {
     let out = collect(t.path());
     assert_eq!(out.artifacts.len(), 2);
     assert_eq!(out.artifacts[1].name, "kesl");
-    let errors: Vec<_> = out
-        .errors
-        .iter()
-        .map(|e| (e.path.as_str(), e.error.split(':').next().unwrap_or("")))
-        .collect();
+    let errors: Vec<_> =
+        out.errors.iter().map(|e| (e.path.as_str(), e.error.split(':').next().unwrap_or(""))).collect();
     assert_eq!(
         errors,
         [
             ("/var/lib/pacman/local/kesl-12.1.0-1/desc", "line 1"),
-            (
-                "/var/lib/pacman/local/zlib-ng-2.2.2-1/desc",
-                "cannot read pacman package record"
-            ),
+            ("/var/lib/pacman/local/zlib-ng-2.2.2-1/desc", "cannot read pacman package record"),
         ]
     );
 
@@ -172,11 +121,7 @@ fn broken_copies_are_errors_not_panics() {
     std::fs::write(&kesl, "%VERSION%\n1\n\n").expect("write");
     let out = collect(t.path());
     assert_eq!(out.artifacts.len(), 1);
-    assert!(
-        out.errors
-            .iter()
-            .any(|e| e.error.contains("without a %NAME%"))
-    );
+    assert!(out.errors.iter().any(|e| e.error.contains("without a %NAME%")));
 
     // Every truncation and non-UTF-8 bytes never panic.
     for len in 0..text.len() {

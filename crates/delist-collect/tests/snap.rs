@@ -20,19 +20,14 @@ fn fixture() -> PathBuf {
 
 fn collect(base: &Path) -> Output {
     let root = Root::new(base);
-    let cx = Context {
-        target: TARGET,
-        root: &root,
-    };
+    let cx = Context { target: TARGET, root: &root };
     let mut out = Output::default();
     Snap.collect(&cx, &mut out);
     out
 }
 
 fn snap(instance: &str, name: &str, version: &str, path: &str) -> Artifact {
-    Artifact::new(ArtifactKind::Snap, instance, path, TARGET)
-        .version(version)
-        .field("snap.name", name, Role::Name)
+    Artifact::new(ArtifactKind::Snap, instance, path, TARGET).version(version).field("snap.name", name, Role::Name)
 }
 
 fn publisher(a: Artifact, display: &str, user: &str, id: &str, validation: &str) -> Artifact {
@@ -76,19 +71,13 @@ fn core22(path: &str, state: bool) -> Artifact {
 fn kesl(path: &str, state: bool) -> Artifact {
     let a = snap("kesl", "kesl", "12.1.0.1297", path);
     let a = if state {
-        publisher(
-            a,
-            "AO Kaspersky Lab",
-            "kaspersky",
-            KASPERSKY_ACCOUNT,
-            "verified",
-        )
-        .field("snap.website", "https://www.kaspersky.com/", Role::Homepage)
-        .field("snap.snap-id", KESL_ID, Role::Other)
-        .field("snap.revision", "15", Role::Other)
-        .field("snap.channel", "latest/stable", Role::Other)
-        .field("snap.type", "app", Role::Other)
-        .field("snap.title", "Kaspersky Endpoint Security", Role::Other)
+        publisher(a, "AO Kaspersky Lab", "kaspersky", KASPERSKY_ACCOUNT, "verified")
+            .field("snap.website", "https://www.kaspersky.com/", Role::Homepage)
+            .field("snap.snap-id", KESL_ID, Role::Other)
+            .field("snap.revision", "15", Role::Other)
+            .field("snap.channel", "latest/stable", Role::Other)
+            .field("snap.type", "app", Role::Other)
+            .field("snap.title", "Kaspersky Endpoint Security", Role::Other)
     } else {
         a.field("snap.website", "https://www.kaspersky.com/", Role::Homepage)
     };
@@ -100,9 +89,11 @@ fn kesl(path: &str, state: bool) -> Artifact {
 }
 
 fn hello_local() -> Artifact {
-    snap("hello_local", "hello", "", STATE)
-        .field("snap.revision", "x1", Role::Other)
-        .field("snap.type", "app", Role::Other)
+    snap("hello_local", "hello", "", STATE).field("snap.revision", "x1", Role::Other).field(
+        "snap.type",
+        "app",
+        Role::Other,
+    )
 }
 
 /// Every installed snap, exactly: state, mounted snap.yaml (both mount directories) and the
@@ -111,25 +102,11 @@ fn hello_local() -> Artifact {
 fn fixture_snaps() {
     let out = collect(&fixture());
     assert!(out.errors.is_empty(), "{:?}", out.errors);
-    let expected = vec![
-        camview(STATE, true),
-        core22(STATE, true),
-        hello_local(),
-        kesl(STATE, true),
-    ];
+    let expected = vec![camview(STATE, true), core22(STATE, true), hello_local(), kesl(STATE, true)];
     assert_eq!(out.artifacts, expected);
-    assert_eq!(
-        out.artifacts[3].publisher.as_deref(),
-        Some("AO Kaspersky Lab")
-    );
+    assert_eq!(out.artifacts[3].publisher.as_deref(), Some("AO Kaspersky Lab"));
     assert_eq!(out.artifacts[2].publisher, None);
-    assert!(
-        out.artifacts[0]
-            .fields
-            .iter()
-            .filter(|f| f.value.contains("Hikvision"))
-            .all(|f| f.role == Role::Text)
-    );
+    assert!(out.artifacts[0].fields.iter().filter(|f| f.value.contains("Hikvision")).all(|f| f.role == Role::Text));
 }
 
 /// No snapd: nothing, and no error.
@@ -148,8 +125,7 @@ fn copy_tree(from: &Path, to: &Path) {
         let (src, dst) = (e.path(), to.join(e.file_name()));
         let ft = e.file_type().expect("type");
         if ft.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(&src).expect("link"), &dst)
-                .expect("symlink");
+            std::os::unix::fs::symlink(std::fs::read_link(&src).expect("link"), &dst).expect("symlink");
         } else if ft.is_dir() {
             copy_tree(&src, &dst);
         } else {
@@ -186,11 +162,7 @@ fn broken_state_falls_back_to_mounts() {
     }
     std::fs::write(&state, b"{\"data\":{\"snaps\":{\"x\":{\"sequence\":[7]}}}}").expect("write");
     let out = collect(t.path());
-    assert!(
-        out.errors
-            .iter()
-            .any(|e| e.error.contains("sequence entry"))
-    );
+    assert!(out.errors.iter().any(|e| e.error.contains("sequence entry")));
 }
 
 /// Broken assertions and snap.yaml files are errors of their own files; the snap is still an
@@ -201,20 +173,11 @@ fn broken_assertion_and_yaml_are_errors() {
     copy_tree(&fixture(), t.path());
     let account = format!("var/lib/snapd/assertions/asserts-v0/account/{KASPERSKY_ACCOUNT}/active");
     std::fs::write(t.path().join(&account), "\u{0}garbage\n").expect("write");
-    std::fs::write(
-        t.path().join("snap/core22/1380/meta/snap.yaml"),
-        "name: core22\nversion: '20240111\nsummary: x\n",
-    )
-    .expect("write");
+    std::fs::write(t.path().join("snap/core22/1380/meta/snap.yaml"), "name: core22\nversion: '20240111\nsummary: x\n")
+        .expect("write");
     let out = collect(t.path());
     let errors: Vec<_> = out.errors.iter().map(|e| e.path.as_str()).collect();
-    assert_eq!(
-        errors,
-        [
-            "/snap/core22/1380/meta/snap.yaml",
-            format!("/{account}").as_str()
-        ]
-    );
+    assert_eq!(errors, ["/snap/core22/1380/meta/snap.yaml", format!("/{account}").as_str()]);
     assert_eq!(out.artifacts.len(), 4);
     let core = &out.artifacts[1];
     assert_eq!(core.version, None);

@@ -18,9 +18,7 @@
 //! kind of product on the evaluation date.
 
 use crate::catalog::{Catalog, Cover, IdKind, List, ListKind, ListStatus, Scope, Vendor};
-use crate::model::{
-    Artifact, ArtifactKind, Confidence, Evidence, Finding, ListRef, Role, finding_id,
-};
+use crate::model::{Artifact, ArtifactKind, Confidence, Evidence, Finding, ListRef, Role, finding_id};
 use crate::normalize;
 use crate::purl::Purl;
 use aho_corasick::AhoCorasick;
@@ -48,9 +46,7 @@ impl Selection {
                 .lists
                 .iter()
                 .enumerate()
-                .filter(|(_, l)| {
-                    l.binding && l.status == ListStatus::InForce && l.kind == ListKind::Ban
-                })
+                .filter(|(_, l)| l.binding && l.status == ListStatus::InForce && l.kind == ListKind::Ban)
                 .map(|(i, _)| i)
                 .collect(),
         }
@@ -58,30 +54,17 @@ impl Selection {
 
     /// The named lists, in the catalog's order. Unknown ids are returned as the error.
     pub fn of_ids(catalog: &Catalog, ids: &[String]) -> Result<Self, Vec<String>> {
-        let unknown: Vec<String> = ids
-            .iter()
-            .filter(|id| catalog.list(id).is_none())
-            .cloned()
-            .collect();
+        let unknown: Vec<String> = ids.iter().filter(|id| catalog.list(id).is_none()).cloned().collect();
         if !unknown.is_empty() {
             return Err(unknown);
         }
         Ok(Self {
-            lists: catalog
-                .lists
-                .iter()
-                .enumerate()
-                .filter(|(_, l)| ids.contains(&l.id))
-                .map(|(i, _)| i)
-                .collect(),
+            lists: catalog.lists.iter().enumerate().filter(|(_, l)| ids.contains(&l.id)).map(|(i, _)| i).collect(),
         })
     }
 
     pub fn ids<'a>(&self, catalog: &'a Catalog) -> Vec<&'a str> {
-        self.lists
-            .iter()
-            .map(|i| catalog.lists[*i].id.as_str())
-            .collect()
+        self.lists.iter().map(|i| catalog.lists[*i].id.as_str()).collect()
     }
 }
 
@@ -124,18 +107,12 @@ impl<'c> Matcher<'c> {
             for n in v.names() {
                 let k = normalize::key(n);
                 if !k.is_empty() {
-                    names.entry(k.clone()).or_default().push(IdRef {
-                        vendor: vi,
-                        ident: None,
-                    });
+                    names.entry(k.clone()).or_default().push(IdRef { vendor: vi, ident: None });
                     mention_keys.push((vi, normalize::padded(&k)));
                 }
             }
             for (ii, id) in v.identifiers.iter().enumerate() {
-                let r = IdRef {
-                    vendor: vi,
-                    ident: Some(ii),
-                };
+                let r = IdRef { vendor: vi, ident: Some(ii) };
                 match id.kind {
                     IdKind::Signer | IdKind::Brand | IdKind::StoreDeveloper => {
                         let k = normalize::key(&id.value);
@@ -148,20 +125,14 @@ impl<'c> Matcher<'c> {
                     }
                     IdKind::Package => {
                         if let Some(eco) = &id.ecosystem {
-                            packages
-                                .entry((eco.clone(), id.value.to_lowercase()))
-                                .or_default()
-                                .push(r);
+                            packages.entry((eco.clone(), id.value.to_lowercase())).or_default().push(r);
                         }
                     }
                     IdKind::Domain => domains.entry(id.value.to_lowercase()).or_default().push(r),
                     IdKind::PurlNamespace => purl_namespaces.push((id.value.clone(), r)),
                     _ => {}
                 }
-                exact
-                    .entry((id.kind, exact_key(id.kind, &id.value)))
-                    .or_default()
-                    .push(r);
+                exact.entry((id.kind, exact_key(id.kind, &id.value))).or_default().push(r);
             }
         }
         for refs in names.values_mut() {
@@ -171,16 +142,7 @@ impl<'c> Matcher<'c> {
             .match_kind(aho_corasick::MatchKind::Standard)
             .build(mention_keys.iter().map(|(_, k)| k.as_str()))
             .ok();
-        Self {
-            catalog,
-            names,
-            packages,
-            domains,
-            exact,
-            purl_namespaces,
-            mention_keys,
-            mentions,
-        }
+        Self { catalog, names, packages, domains, exact, purl_namespaces, mention_keys, mentions }
     }
 
     pub fn catalog(&self) -> &'c Catalog {
@@ -196,11 +158,7 @@ impl<'c> Matcher<'c> {
         let hay = normalize::padded(&normalize::key(text));
         let mut out: Vec<&str> = ac
             .find_overlapping_iter(&hay)
-            .map(|m| {
-                self.catalog.vendors[self.mention_keys[m.pattern().as_usize()].0]
-                    .id
-                    .as_str()
-            })
+            .map(|m| self.catalog.vendors[self.mention_keys[m.pattern().as_usize()].0].id.as_str())
             .collect();
         out.sort_unstable();
         out.dedup();
@@ -210,20 +168,12 @@ impl<'c> Matcher<'c> {
     /// The vendors a publisher-like value names (equality of normalised names).
     pub fn vendors_named(&self, value: &str) -> Vec<&'c Vendor> {
         let k = normalize::key(value);
-        self.names.get(&k).map_or_else(Vec::new, |refs| {
-            refs.iter()
-                .map(|r| &self.catalog.vendors[r.vendor])
-                .collect()
-        })
+        self.names.get(&k).map_or_else(Vec::new, |refs| refs.iter().map(|r| &self.catalog.vendors[r.vendor]).collect())
     }
 
     fn domain_refs(&self, url: &str) -> Vec<IdRef> {
         let host = url.split("://").nth(1).unwrap_or(url);
-        let host = host
-            .split(['/', ':', '?', '#'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let host = host.split(['/', ':', '?', '#']).next().unwrap_or("").to_ascii_lowercase();
         let host = host.trim_end_matches('.');
         let mut out = Vec::new();
         let mut cur = host;
@@ -256,11 +206,7 @@ impl<'c> Matcher<'c> {
                     let k = normalize::key(&f.value);
                     for r in self.names.get(&k).into_iter().flatten() {
                         let v = &self.catalog.vendors[r.vendor];
-                        let alias = v
-                            .names()
-                            .find(|n| normalize::key(n) == k)
-                            .unwrap_or(&v.name)
-                            .to_string();
+                        let alias = v.names().find(|n| normalize::key(n) == k).unwrap_or(&v.name).to_string();
                         let e = per.entry(r.vendor).or_default();
                         e.by_publisher = true;
                         e.idents.extend(r.ident);
@@ -307,11 +253,7 @@ impl<'c> Matcher<'c> {
                     if let Some(eco) = purl.ecosystem() {
                         let key = (eco.to_string(), purl.package_name().to_lowercase());
                         hits.extend(
-                            self.packages
-                                .get(&key)
-                                .into_iter()
-                                .flatten()
-                                .map(|r| (*r, Confidence::Possible, true)),
+                            self.packages.get(&key).into_iter().flatten().map(|r| (*r, Confidence::Possible, true)),
                         );
                     }
                     for (prefix, r) in &self.purl_namespaces {
@@ -334,11 +276,7 @@ impl<'c> Matcher<'c> {
                 Role::Identifier(kind) => {
                     let refs = match kind {
                         IdKind::Domain => self.domain_refs(&f.value),
-                        _ => self
-                            .exact
-                            .get(&(kind, exact_key(kind, &f.value)))
-                            .cloned()
-                            .unwrap_or_default(),
+                        _ => self.exact.get(&(kind, exact_key(kind, &f.value))).cloned().unwrap_or_default(),
                     };
                     for r in refs {
                         let e = per.entry(r.vendor).or_default();
@@ -362,21 +300,12 @@ impl<'c> Matcher<'c> {
     fn categories(&self, vendor: &Vendor, a: &Artifact, idents: &[usize]) -> HashSet<String> {
         let mut out: HashSet<String> = HashSet::new();
         for i in idents {
-            out.extend(
-                vendor
-                    .categories_of(&vendor.identifiers[*i])
-                    .iter()
-                    .cloned(),
-            );
+            out.extend(vendor.categories_of(&vendor.identifiers[*i]).iter().cloned());
         }
         if a.kind.is_software() {
             out.insert("software".into());
             out.extend(
-                vendor
-                    .makes
-                    .iter()
-                    .filter(|c| matches!(c.as_str(), "security-software" | "mobile-app"))
-                    .cloned(),
+                vendor.makes.iter().filter(|c| matches!(c.as_str(), "security-software" | "mobile-app")).cloned(),
             );
         }
         out
@@ -420,22 +349,13 @@ impl<'c> Matcher<'c> {
         today: Date,
     ) -> Vec<ListRef> {
         let vendor = &self.catalog.vendors[vendor_idx];
-        let lineage: Vec<&str> = self
-            .catalog
-            .lineage(&vendor.id)
-            .iter()
-            .map(|v| v.id.as_str())
-            .collect();
+        let lineage: Vec<&str> = self.catalog.lineage(&vendor.id).iter().map(|v| v.id.as_str()).collect();
         let mut out = Vec::new();
         for li in &selection.lists {
             let list: &List = &self.catalog.lists[*li];
             let mut qualifiers = Vec::new();
             let mut covered = false;
-            for c in list
-                .covers
-                .iter()
-                .filter(|c| lineage.contains(&c.vendor.as_str()))
-            {
+            for c in list.covers.iter().filter(|c| lineage.contains(&c.vendor.as_str())) {
                 if self.cover_applies(c, vendor, product, idents, cats, today) {
                     covered = true;
                     if !c.qualifier.is_empty() && !qualifiers.contains(&c.qualifier) {
@@ -462,21 +382,13 @@ impl<'c> Matcher<'c> {
         let mut out = Vec::new();
         for (vi, mut ve) in self.gather(a) {
             let vendor = &self.catalog.vendors[vi];
-            let mut confidence = ve
-                .evidence
-                .iter()
-                .map(|e| e.strength)
-                .max()
-                .unwrap_or(Confidence::Possible);
+            let mut confidence = ve.evidence.iter().map(|e| e.strength).max().unwrap_or(Confidence::Possible);
             if ve.by_package && ve.by_publisher {
                 confidence = Confidence::Confirmed;
             }
             ve.idents.sort_unstable();
             ve.idents.dedup();
-            let product = ve
-                .idents
-                .iter()
-                .find_map(|i| vendor.identifiers[*i].product.clone());
+            let product = ve.idents.iter().find_map(|i| vendor.identifiers[*i].product.clone());
             let cats = self.categories(vendor, a, &ve.idents);
             let lists = self.covering(selection, vi, product.as_deref(), &ve.idents, &cats, today);
             if lists.is_empty() {
@@ -561,9 +473,9 @@ pub fn remediation(a: &Artifact) -> Option<String> {
         ArtifactKind::Flatpak => format!("flatpak uninstall --delete-data {n}"),
         ArtifactKind::Brew => format!("brew uninstall {n}"),
         ArtifactKind::BrewCask => format!("brew uninstall --cask --zap {n}"),
-        ArtifactKind::MdmApp => format!(
-            "remove {n} with the device's management (an MDM uninstall or removal policy) and block reinstalls"
-        ),
+        ArtifactKind::MdmApp => {
+            format!("remove {n} with the device's management (an MDM uninstall or removal policy) and block reinstalls")
+        }
         ArtifactKind::SbomComponent | ArtifactKind::SbomService => {
             format!("replace the dependency {n} and rebuild; update the SBOM")
         }
@@ -577,11 +489,7 @@ mod tests {
     use crate::model::Role;
 
     fn catalog() -> Catalog {
-        let f = |rel: &str, text: &str| SourceFile {
-            name: rel.into(),
-            rel: rel.into(),
-            text: text.into(),
-        };
+        let f = |rel: &str, text: &str| SourceFile { name: rel.into(), rel: rel.into(), text: text.into() };
         load(&[
             f(
                 "vendors/acme.toml",
@@ -718,17 +626,11 @@ until = 2021-01-01
     #[test]
     fn package_name_and_maintainer_together_confirm() {
         let c = catalog();
-        let f = eval(
-            &c,
-            &deb("acme-agent", "Acme Widgets Co., Ltd. <x@acme.example>"),
-        );
+        let f = eval(&c, &deb("acme-agent", "Acme Widgets Co., Ltd. <x@acme.example>"));
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].confidence, Confidence::Confirmed);
         assert_eq!(f[0].product.as_deref(), Some("Acme Agent"));
-        assert_eq!(
-            f[0].lists.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
-            vec!["all-acme"]
-        );
+        assert_eq!(f[0].lists.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), vec!["all-acme"]);
     }
 
     #[test]
@@ -747,22 +649,14 @@ until = 2021-01-01
         let f = eval(&c, &deb("acme-agent", "Someone Else"));
         assert_eq!(f[0].confidence, Confidence::Possible);
         // The same name in another ecosystem is not the catalog's package.
-        let rpm = Artifact::new(ArtifactKind::Rpm, "acme-agent", "/p", "t").field(
-            "rpm.name",
-            "acme-agent",
-            Role::Name,
-        );
+        let rpm = Artifact::new(ArtifactKind::Rpm, "acme-agent", "/p", "t").field("rpm.name", "acme-agent", Role::Name);
         assert!(eval(&c, &rpm).is_empty());
     }
 
     #[test]
     fn text_and_look_alikes_are_never_evidence() {
         let c = catalog();
-        let a = deb("camera-tool", "Jane Doe").field(
-            "deb.description",
-            "Client for Acme and ZTE devices",
-            Role::Text,
-        );
+        let a = deb("camera-tool", "Jane Doe").field("deb.description", "Client for Acme and ZTE devices", Role::Text);
         assert!(eval(&c, &a).is_empty());
         assert!(eval(&c, &deb("x", "Acme Widgets Fan Club")).is_empty());
         assert!(eval(&c, &deb("x", "Aztech Systems")).is_empty());
@@ -771,11 +665,7 @@ until = 2021-01-01
     #[test]
     fn homepage_on_a_vendor_domain_is_possible() {
         let c = catalog();
-        let a = deb("x", "Jane").field(
-            "deb.homepage",
-            "https://downloads.acme.example/agent",
-            Role::Homepage,
-        );
+        let a = deb("x", "Jane").field("deb.homepage", "https://downloads.acme.example/agent", Role::Homepage);
         assert_eq!(eval(&c, &a)[0].confidence, Confidence::Possible);
         let b = deb("x", "Jane").field("deb.homepage", "https://notacme.example/", Role::Homepage);
         assert!(eval(&c, &b).is_empty());
@@ -790,19 +680,12 @@ until = 2021-01-01
         let f = eval(&c, &phone);
         let ids: Vec<&str> = f[0].lists.iter().map(|l| l.id.as_str()).collect();
         assert_eq!(ids, vec!["all-acme", "phone-only"]);
-        assert_eq!(
-            f[0].lists[1].qualifier.as_deref(),
-            Some("on government devices")
-        );
+        assert_eq!(f[0].lists[1].qualifier.as_deref(), Some("on government devices"));
         // Software is not video-surveillance equipment: the cameras list stays silent.
         assert!(!ids.contains(&"cameras"));
         let only_phone = Selection::of_ids(&c, &["phone-only".into()]).expect("known");
         let agent = deb("acme-agent", "Acme");
-        assert!(
-            Matcher::new(&c)
-                .evaluate(&agent, &only_phone, today())
-                .is_empty()
-        );
+        assert!(Matcher::new(&c).evaluate(&agent, &only_phone, today()).is_empty());
     }
 
     #[test]
@@ -810,22 +693,13 @@ until = 2021-01-01
         let c = catalog();
         let before = Date::constant(2019, 6, 1);
         let a = deb("acme-agent", "Acme");
-        assert!(
-            Matcher::new(&c)
-                .evaluate(&a, &Selection::default_for(&c), before)
-                .is_empty()
-        );
+        assert!(Matcher::new(&c).evaluate(&a, &Selection::default_for(&c), before).is_empty());
         // `advice` is advisory (not selected by default) and its cover ended in 2021.
         let zte = deb("x", "ZTE Corporation");
         assert!(eval(&c, &zte).is_empty());
         let advice = Selection::of_ids(&c, &["advice".into()]).expect("known");
         assert!(Matcher::new(&c).evaluate(&zte, &advice, today()).is_empty());
-        assert_eq!(
-            Matcher::new(&c)
-                .evaluate(&zte, &advice, Date::constant(2020, 6, 1))
-                .len(),
-            1
-        );
+        assert_eq!(Matcher::new(&c).evaluate(&zte, &advice, Date::constant(2020, 6, 1)).len(), 1);
     }
 
     #[test]

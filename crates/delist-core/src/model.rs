@@ -207,11 +207,7 @@ impl Artifact {
         if role == Role::Publisher && self.publisher.is_none() {
             self.publisher = Some(value.to_string());
         }
-        self.fields.push(Field {
-            field: field.to_string(),
-            value: value.to_string(),
-            role,
-        });
+        self.fields.push(Field { field: field.to_string(), value: value.to_string(), role });
         self
     }
 
@@ -311,12 +307,7 @@ impl From<&Artifact> for ArtifactRef {
 pub fn finding_id(artifact: &Artifact, vendor: &str) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for part in [
-        artifact.kind.as_str(),
-        &artifact.name,
-        &artifact.path,
-        vendor,
-    ] {
+    for part in [artifact.kind.as_str(), &artifact.name, &artifact.path, vendor] {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
@@ -338,20 +329,8 @@ mod tests {
 
     #[test]
     fn finding_id_is_stable_and_ignores_version_and_target() {
-        let a = Artifact::new(
-            ArtifactKind::Deb,
-            "kesl",
-            "/var/lib/dpkg/status",
-            "rootfs:/a",
-        )
-        .version("12");
-        let b = Artifact::new(
-            ArtifactKind::Deb,
-            "kesl",
-            "/var/lib/dpkg/status",
-            "rootfs:/b",
-        )
-        .version("11");
+        let a = Artifact::new(ArtifactKind::Deb, "kesl", "/var/lib/dpkg/status", "rootfs:/a").version("12");
+        let b = Artifact::new(ArtifactKind::Deb, "kesl", "/var/lib/dpkg/status", "rootfs:/b").version("11");
         assert_eq!(finding_id(&a, "kaspersky"), finding_id(&b, "kaspersky"));
         assert_eq!(finding_id(&a, "kaspersky").len(), 16);
         assert_ne!(finding_id(&a, "kaspersky"), finding_id(&a, "huawei"));

@@ -57,13 +57,7 @@ const LEGAL_FORMS: &[&str] = &[
 ];
 
 /// Legal forms in scripts written without spaces; removed before Han characters are split.
-const LEGAL_FORMS_CJK: &[&str] = &[
-    "股份有限公司",
-    "有限责任公司",
-    "有限公司",
-    "株式会社",
-    "公司",
-];
+const LEGAL_FORMS_CJK: &[&str] = &["股份有限公司", "有限责任公司", "有限公司", "株式会社", "公司"];
 
 /// Removes e-mail addresses (`<a@b>` or bare `a@b`) and URLs, which say how to reach someone,
 /// not who they are.
@@ -121,11 +115,7 @@ pub fn tokens(s: &str) -> Vec<String> {
     if !cur.is_empty() {
         out.push(cur);
     }
-    let kept: Vec<String> = out
-        .iter()
-        .filter(|t| !LEGAL_FORMS.contains(&t.as_str()))
-        .cloned()
-        .collect();
+    let kept: Vec<String> = out.iter().filter(|t| !LEGAL_FORMS.contains(&t.as_str())).cloned().collect();
     // A name that is nothing but legal-form words ("Company Limited") keeps them: an empty key
     // would equal every other empty key.
     if kept.is_empty() { out } else { kept }
@@ -160,24 +150,15 @@ mod tests {
         assert_eq!(key("HUAWEI TECHNOLOGIES CO.,LTD"), "huawei technologies");
         assert_eq!(key("Huawei Technologies Co., Ltd."), "huawei technologies");
         assert_eq!(key("zte corporation"), "zte");
-        assert_eq!(
-            key("Hytera Communications Co .,ltd"),
-            "hytera communications"
-        );
-        assert_eq!(
-            key("Hangzhou Hikvision Digital Technology Co.,Ltd."),
-            "hangzhou hikvision digital technology"
-        );
+        assert_eq!(key("Hytera Communications Co .,ltd"), "hytera communications");
+        assert_eq!(key("Hangzhou Hikvision Digital Technology Co.,Ltd."), "hangzhou hikvision digital technology");
         assert_eq!(key("OOO Kaspersky Group"), "kaspersky group");
         assert_eq!(key("Example GmbH"), "example");
     }
 
     #[test]
     fn contacts_are_not_part_of_a_name() {
-        assert_eq!(
-            key("AO Kaspersky Lab <support@kaspersky.com>"),
-            "kaspersky lab"
-        );
+        assert_eq!(key("AO Kaspersky Lab <support@kaspersky.com>"), "kaspersky lab");
         assert_eq!(key("Jane Doe jane@example.org"), "jane doe");
         assert_eq!(key("Example https://example.org"), "example");
     }
@@ -208,16 +189,10 @@ mod tests {
     fn token_boundaries() {
         assert!(!same_name("Aztech Systems", "ZTE"));
         assert!(!same_name("Dahuang", "Dahua"));
-        assert!(!same_name(
-            "Honor Device Co., Ltd.",
-            "Huawei Device Co., Ltd."
-        ));
+        assert!(!same_name("Honor Device Co., Ltd.", "Huawei Device Co., Ltd."));
         let text = padded(&key("Aztech Dahuang Honor"));
         for name in ["ZTE", "Dahua", "Huawei"] {
-            assert!(
-                !text.contains(&padded(&key(name))),
-                "{name} must not be found in {text}"
-            );
+            assert!(!text.contains(&padded(&key(name))), "{name} must not be found in {text}");
         }
         assert!(padded(&key("new ZTE router")).contains(&padded(&key("ZTE"))));
     }

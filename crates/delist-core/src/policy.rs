@@ -58,28 +58,15 @@ impl Waiver {
     fn matches(&self, f: &Finding) -> bool {
         self.finding.as_ref().is_none_or(|id| *id == f.id)
             && self.vendor.as_ref().is_none_or(|v| *v == f.vendor)
-            && self
-                .list
-                .as_ref()
-                .is_none_or(|l| f.lists.iter().any(|x| x.id == *l))
-            && self
-                .path
-                .as_ref()
-                .is_none_or(|g| g.is_match(&f.artifact.path))
-            && self
-                .purl
-                .as_ref()
-                .is_none_or(|p| f.evidence.iter().any(|e| e.value == *p))
+            && self.list.as_ref().is_none_or(|l| f.lists.iter().any(|x| x.id == *l))
+            && self.path.as_ref().is_none_or(|g| g.is_match(&f.artifact.path))
+            && self.purl.as_ref().is_none_or(|p| f.evidence.iter().any(|e| e.value == *p))
     }
 
     fn describe(&self) -> String {
         let mut parts = Vec::new();
-        for (k, v) in [
-            ("finding", &self.finding),
-            ("vendor", &self.vendor),
-            ("list", &self.list),
-            ("purl", &self.purl),
-        ] {
+        for (k, v) in [("finding", &self.finding), ("vendor", &self.vendor), ("list", &self.list), ("purl", &self.purl)]
+        {
             if let Some(v) = v {
                 parts.push(format!("{k} = {v:?}"));
             }
@@ -127,34 +114,20 @@ impl Policy {
         let mut diags = Vec::new();
         let mut at = |offset: usize, message: String| {
             let (line, column) = position(text, offset);
-            diags.push(Diagnostic {
-                file: file.to_string(),
-                line,
-                column,
-                message,
-            });
+            diags.push(Diagnostic { file: file.to_string(), line, column, message });
         };
         let raw: RawPolicy = match toml::from_str(text) {
             Ok(r) => r,
             Err(e) => {
-                at(
-                    e.span().map_or(0, |s| s.start),
-                    format!("not a delist policy: {}", e.message()),
-                );
+                at(e.span().map_or(0, |s| s.start), format!("not a delist policy: {}", e.message()));
                 return Err(diags);
             }
         };
-        let mut p = Policy {
-            file: file.to_string(),
-            ..Self::default()
-        };
+        let mut p = Policy { file: file.to_string(), ..Self::default() };
         if let Some(lists) = raw.lists {
             for l in &lists {
                 if catalog.list(l.get_ref()).is_none() {
-                    at(
-                        l.span().start,
-                        format!("unknown list {:?} in `lists`", l.get_ref()),
-                    );
+                    at(l.span().start, format!("unknown list {:?} in `lists`", l.get_ref()));
                 }
             }
             p.lists = Some(lists.into_iter().map(Spanned::into_inner).collect());
@@ -167,50 +140,24 @@ impl Policy {
         }
         for v in &raw.allow_only {
             if catalog.vendor(v.get_ref()).is_none() {
-                at(
-                    v.span().start,
-                    format!("unknown vendor {:?} in `allow_only`", v.get_ref()),
-                );
+                at(v.span().start, format!("unknown vendor {:?} in `allow_only`", v.get_ref()));
             }
         }
         for l in &raw.allow_lists {
             if catalog.list(l.get_ref()).is_none() {
-                at(
-                    l.span().start,
-                    format!("unknown list {:?} in `allow_lists`", l.get_ref()),
-                );
+                at(l.span().start, format!("unknown list {:?} in `allow_lists`", l.get_ref()));
             }
         }
-        p.allow_only = raw
-            .allow_only
-            .into_iter()
-            .map(Spanned::into_inner)
-            .collect();
-        p.allow_lists = raw
-            .allow_lists
-            .into_iter()
-            .map(Spanned::into_inner)
-            .collect();
+        p.allow_only = raw.allow_only.into_iter().map(Spanned::into_inner).collect();
+        p.allow_lists = raw.allow_lists.into_iter().map(Spanned::into_inner).collect();
         for sw in raw.waiver {
             let start = sw.span().start;
             let (line, _) = position(text, start);
             let w = sw.into_inner();
-            if w.finding.is_none()
-                && w.vendor.is_none()
-                && w.list.is_none()
-                && w.path.is_none()
-                && w.purl.is_none()
-            {
-                at(
-                    start,
-                    "a [[waiver]] needs at least one of finding, vendor, list, path, purl".into(),
-                );
+            if w.finding.is_none() && w.vendor.is_none() && w.list.is_none() && w.path.is_none() && w.purl.is_none() {
+                at(start, "a [[waiver]] needs at least one of finding, vendor, list, path, purl".into());
             }
-            for (field, value) in [
-                ("owner", &w.owner),
-                ("approver", &w.approver),
-                ("reason", &w.reason),
-            ] {
+            for (field, value) in [("owner", &w.owner), ("approver", &w.approver), ("reason", &w.reason)] {
                 if value.trim().is_empty() {
                     at(start, format!("a [[waiver]] needs `{field}`"));
                 }
@@ -234,16 +181,13 @@ impl Policy {
                 }
             };
             let expires = match &w.expires {
-                Some(toml::Value::Datetime(dt)) if dt.time.is_none() => dt
-                    .date
-                    .and_then(|d| Date::new(d.year as i16, d.month as i8, d.day as i8).ok()),
+                Some(toml::Value::Datetime(dt)) if dt.time.is_none() => {
+                    dt.date.and_then(|d| Date::new(d.year as i16, d.month as i8, d.day as i8).ok())
+                }
                 _ => None,
             };
             let Some(expires) = expires else {
-                at(
-                    start,
-                    "a [[waiver]] needs `expires`, a date such as 2027-06-30 (unquoted)".into(),
-                );
+                at(start, "a [[waiver]] needs `expires`, a date such as 2027-06-30 (unquoted)".into());
                 continue;
             };
             p.waivers.push(Waiver {

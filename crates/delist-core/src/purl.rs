@@ -44,9 +44,7 @@ impl Purl {
         let (path, version) = match rest.rsplit_once('@') {
             // An '@' inside the path is an npm scope (`%40` should be used, but SBOMs write it
             // raw); a version never contains '/'.
-            Some((p, v)) if !v.contains('/') && !p.is_empty() && !p.ends_with('/') => {
-                (p, Some(decode(v)))
-            }
+            Some((p, v)) if !v.contains('/') && !p.is_empty() && !p.ends_with('/') => (p, Some(decode(v))),
             _ => (rest, None),
         };
         let mut parts = path.split('/').filter(|p| !p.is_empty());
@@ -56,12 +54,7 @@ impl Purl {
         if ty.is_empty() || name.is_empty() {
             return None;
         }
-        Some(Self {
-            ty,
-            namespace: segs,
-            name,
-            version: version.filter(|v| !v.is_empty()),
-        })
+        Some(Self { ty, namespace: segs, name, version: version.filter(|v| !v.is_empty()) })
     }
 
     /// The catalog ecosystem of this purl's type, where the catalog knows one.
@@ -118,12 +111,8 @@ impl Purl {
             return false;
         };
         let want: Vec<String> = p.namespace.iter().map(|s| s.to_lowercase()).collect();
-        let ours: Vec<String> = self
-            .namespace
-            .iter()
-            .chain(std::iter::once(&self.name))
-            .map(|s| s.to_lowercase())
-            .collect();
+        let ours: Vec<String> =
+            self.namespace.iter().chain(std::iter::once(&self.name)).map(|s| s.to_lowercase()).collect();
         p.ty == self.ty && ours.len() > want.len() && ours[..want.len()] == want[..]
     }
 }
@@ -134,13 +123,9 @@ mod tests {
 
     #[test]
     fn parses_common_purls() {
-        let p = Purl::parse("pkg:maven/com.kaspersky.android-components/kaspresso@1.5.3?type=aar")
-            .expect("purl");
+        let p = Purl::parse("pkg:maven/com.kaspersky.android-components/kaspresso@1.5.3?type=aar").expect("purl");
         assert_eq!(p.ty, "maven");
-        assert_eq!(
-            p.package_name(),
-            "com.kaspersky.android-components:kaspresso"
-        );
+        assert_eq!(p.package_name(), "com.kaspersky.android-components:kaspresso");
         assert_eq!(p.version.as_deref(), Some("1.5.3"));
         let n = Purl::parse("pkg:npm/%40kaspersky/hexa-ui@7.0.0").expect("purl");
         assert_eq!(n.package_name(), "@kaspersky/hexa-ui");
@@ -149,12 +134,7 @@ mod tests {
         let g = Purl::parse("pkg:golang/github.com/bytedance/sonic@v1.11.0").expect("purl");
         assert_eq!(g.package_name(), "github.com/bytedance/sonic");
         assert_eq!(g.ecosystem(), Some("go"));
-        assert_eq!(
-            Purl::parse("pkg:deb/debian/kesl@12.0?arch=amd64")
-                .expect("purl")
-                .package_name(),
-            "kesl"
-        );
+        assert_eq!(Purl::parse("pkg:deb/debian/kesl@12.0?arch=amd64").expect("purl").package_name(), "kesl");
     }
 
     #[test]
@@ -171,17 +151,7 @@ mod tests {
 
     #[test]
     fn junk_is_not_a_purl() {
-        for s in [
-            "",
-            "pkg:",
-            "pkg:/",
-            "pkg:npm",
-            "pkg:npm/",
-            "http://x",
-            "pkg:%%%/%",
-            "pkg:a/b@",
-            "pkg:@/@",
-        ] {
+        for s in ["", "pkg:", "pkg:/", "pkg:npm", "pkg:npm/", "http://x", "pkg:%%%/%", "pkg:a/b@", "pkg:@/@"] {
             let _ = Purl::parse(s);
         }
         assert!(Purl::parse("kesl").is_none());

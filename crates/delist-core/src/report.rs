@@ -17,10 +17,7 @@ pub struct Tool {
 
 impl Tool {
     pub fn this(version: &str) -> Self {
-        Self {
-            name: "delist".into(),
-            version: version.into(),
-        }
+        Self { name: "delist".into(), version: version.into() }
     }
 }
 
@@ -94,11 +91,7 @@ impl Report {
             tool,
             catalog,
             targets,
-            summary: Summary {
-                artifacts,
-                errors: errors.len(),
-                ..Summary::default()
-            },
+            summary: Summary { artifacts, errors: errors.len(), ..Summary::default() },
             findings,
             errors,
             notices: Vec::new(),
@@ -113,25 +106,15 @@ impl Report {
         s.findings = self.findings.len();
         s.waived = self.findings.iter().filter(|f| f.waiver.is_some()).count();
         let live = || self.findings.iter().filter(|f| f.waiver.is_none());
-        s.confirmed = live()
-            .filter(|f| f.confidence == Confidence::Confirmed)
-            .count();
-        s.likely = live()
-            .filter(|f| f.confidence == Confidence::Likely)
-            .count();
-        s.possible = live()
-            .filter(|f| f.confidence == Confidence::Possible)
-            .count();
+        s.confirmed = live().filter(|f| f.confidence == Confidence::Confirmed).count();
+        s.likely = live().filter(|f| f.confidence == Confidence::Likely).count();
+        s.possible = live().filter(|f| f.confidence == Confidence::Possible).count();
         s.errors = self.errors.len();
     }
 
     /// Whether any unwaived finding is at or above `fail_on` (`None` = never fail).
     pub fn fails(&self, fail_on: Option<Confidence>) -> bool {
-        fail_on.is_some_and(|level| {
-            self.findings
-                .iter()
-                .any(|f| f.waiver.is_none() && f.confidence >= level)
-        })
+        fail_on.is_some_and(|level| self.findings.iter().any(|f| f.waiver.is_none() && f.confidence >= level))
     }
 }
 
@@ -181,32 +164,17 @@ impl Diff {
         use std::collections::{BTreeMap, HashSet};
         let old_ids: HashSet<&str> = old.findings.iter().map(|f| f.id.as_str()).collect();
         let new_ids: HashSet<&str> = new.findings.iter().map(|f| f.id.as_str()).collect();
-        let removed: Vec<Finding> = old
-            .findings
-            .iter()
-            .filter(|f| !new_ids.contains(f.id.as_str()))
-            .cloned()
-            .collect();
-        let added: Vec<Finding> = new
-            .findings
-            .iter()
-            .filter(|f| !old_ids.contains(f.id.as_str()))
-            .cloned()
-            .collect();
-        let remaining: Vec<Finding> = new
-            .findings
-            .iter()
-            .filter(|f| old_ids.contains(f.id.as_str()))
-            .cloned()
-            .collect();
+        let removed: Vec<Finding> = old.findings.iter().filter(|f| !new_ids.contains(f.id.as_str())).cloned().collect();
+        let added: Vec<Finding> = new.findings.iter().filter(|f| !old_ids.contains(f.id.as_str())).cloned().collect();
+        let remaining: Vec<Finding> =
+            new.findings.iter().filter(|f| old_ids.contains(f.id.as_str())).cloned().collect();
         let mut lists: BTreeMap<String, ListDiff> = BTreeMap::new();
         let mut count = |fs: &[Finding], pick: fn(&mut ListDiff) -> &mut usize| {
             for f in fs {
                 for l in &f.lists {
-                    let e = lists.entry(l.id.clone()).or_insert_with(|| ListDiff {
-                        id: l.id.clone(),
-                        ..ListDiff::default()
-                    });
+                    let e = lists
+                        .entry(l.id.clone())
+                        .or_insert_with(|| ListDiff { id: l.id.clone(), ..ListDiff::default() });
                     *pick(e) += 1;
                 }
             }
@@ -218,11 +186,7 @@ impl Diff {
             schema: DIFF_SCHEMA.into(),
             old_targets: old.targets.clone(),
             new_targets: new.targets.clone(),
-            summary: DiffSummary {
-                removed: removed.len(),
-                new: added.len(),
-                remaining: remaining.len(),
-            },
+            summary: DiffSummary { removed: removed.len(), new: added.len(), remaining: remaining.len() },
             lists: lists.into_values().collect(),
             removed,
             new: added,
@@ -233,10 +197,7 @@ impl Diff {
     /// Whether anything still present (new or remaining, not waived) is at or above `fail_on`.
     pub fn fails(&self, fail_on: Option<Confidence>) -> bool {
         fail_on.is_some_and(|level| {
-            self.new
-                .iter()
-                .chain(&self.remaining)
-                .any(|f| f.waiver.is_none() && f.confidence >= level)
+            self.new.iter().chain(&self.remaining).any(|f| f.waiver.is_none() && f.confidence >= level)
         })
     }
 }

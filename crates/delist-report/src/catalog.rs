@@ -16,11 +16,7 @@ fn scope_text(l: &List) -> String {
                 None => format!("vendors from {}", c.countries.join(", ")),
             },
         };
-        let who = if c.vendor.is_empty() {
-            String::new()
-        } else {
-            format!("{}: ", c.vendor)
-        };
+        let who = if c.vendor.is_empty() { String::new() } else { format!("{}: ", c.vendor) };
         parts.push(format!("{who}{what}"));
     }
     parts.join("; ")
@@ -34,33 +30,13 @@ pub fn lists_table(lists: &[&List]) -> String {
                 l.id.clone(),
                 l.authority.clone(),
                 l.published.map(|d| d.to_string()).unwrap_or_default(),
-                l.final_deadline()
-                    .map(|d| d.date.to_string())
-                    .unwrap_or_default(),
-                if l.binding {
-                    "binding".into()
-                } else {
-                    "advisory".into()
-                },
-                l.covers
-                    .iter()
-                    .map(|c| c.vendor.as_str())
-                    .collect::<Vec<_>>()
-                    .join(","),
+                l.final_deadline().map(|d| d.date.to_string()).unwrap_or_default(),
+                if l.binding { "binding".into() } else { "advisory".into() },
+                l.covers.iter().map(|c| c.vendor.as_str()).collect::<Vec<_>>().join(","),
             ]
         })
         .collect();
-    render(
-        &[
-            "ID",
-            "AUTHORITY",
-            "PUBLISHED",
-            "DEADLINE",
-            "FORCE",
-            "VENDORS",
-        ],
-        &rows,
-    )
+    render(&["ID", "AUTHORITY", "PUBLISHED", "DEADLINE", "FORCE", "VENDORS"], &rows)
 }
 
 /// One list in full, with days left to each deadline counted from `today`.
@@ -74,29 +50,10 @@ pub fn list_detail(l: &List, today: Date) -> String {
     kv("authority", l.authority.clone());
     kv("instrument", l.instrument.clone());
     kv("jurisdiction", l.jurisdiction.clone());
-    kv(
-        "binding",
-        if l.binding {
-            "yes".into()
-        } else {
-            "no (advisory)".into()
-        },
-    );
-    kv(
-        "status",
-        serde_json::to_value(l.status)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default(),
-    );
-    kv(
-        "published",
-        l.published.map(|d| d.to_string()).unwrap_or_default(),
-    );
-    kv(
-        "effective",
-        l.effective.map(|d| d.to_string()).unwrap_or_default(),
-    );
+    kv("binding", if l.binding { "yes".into() } else { "no (advisory)".into() });
+    kv("status", serde_json::to_value(l.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default());
+    kv("published", l.published.map(|d| d.to_string()).unwrap_or_default());
+    kv("effective", l.effective.map(|d| d.to_string()).unwrap_or_default());
     kv("applies to", l.applies_to.clone());
     kv("summary", l.summary.clone());
     kv("scope", scope_text(l));
@@ -104,15 +61,8 @@ pub fn list_detail(l: &List, today: Date) -> String {
         out.push_str("\n  deadlines\n");
         for d in &l.deadlines {
             let days = today.until(d.date).map(|s| s.get_days()).unwrap_or(0);
-            let when = if days >= 0 {
-                format!("{days} days left")
-            } else {
-                format!("passed {} days ago", -days)
-            };
-            out.push_str(&format!(
-                "    {}  {:<14} {}  ({when})\n",
-                d.date, d.action, d.note
-            ));
+            let when = if days >= 0 { format!("{days} days left") } else { format!("passed {} days ago", -days) };
+            out.push_str(&format!("    {}  {:<14} {}  ({when})\n", d.date, d.action, d.note));
         }
     }
     out.push_str("\n  covers\n");
@@ -144,20 +94,10 @@ pub fn vendors_table(vendors: &[&Vendor], catalog: &Catalog) -> String {
             let lists: Vec<&str> = catalog
                 .lists
                 .iter()
-                .filter(|l| {
-                    l.covers
-                        .iter()
-                        .any(|c| catalog.lineage(&v.id).iter().any(|x| x.id == c.vendor))
-                })
+                .filter(|l| l.covers.iter().any(|c| catalog.lineage(&v.id).iter().any(|x| x.id == c.vendor)))
                 .map(|l| l.id.as_str())
                 .collect();
-            vec![
-                v.id.clone(),
-                v.name.clone(),
-                v.country.clone(),
-                v.identifiers.len().to_string(),
-                lists.join(","),
-            ]
+            vec![v.id.clone(), v.name.clone(), v.country.clone(), v.identifiers.len().to_string(), lists.join(",")]
         })
         .collect();
     render(&["ID", "NAME", "COUNTRY", "IDENTIFIERS", "LISTS"], &rows)
@@ -173,12 +113,7 @@ pub fn vendor_detail(v: &Vendor, catalog: &Catalog) -> String {
     }
     out.push_str(&format!("  {:<13}{}\n", "country", v.country));
     out.push_str(&format!("  {:<13}{}\n", "makes", v.makes.join(", ")));
-    let oui = catalog
-        .oui
-        .assignments
-        .iter()
-        .filter(|a| a.vendor == v.id)
-        .count();
+    let oui = catalog.oui.assignments.iter().filter(|a| a.vendor == v.id).count();
     if oui > 0 {
         out.push_str(&format!(
             "  {:<13}{oui} IEEE assignments (delist vendors {} -o json lists them)\n",

@@ -23,9 +23,9 @@ impl Format {
         match s {
             "table" => Ok(Self::Table),
             "json" => Ok(Self::Json),
-            "csv" | "sarif" | "html" | "junit" => Err(format!(
-                "output format {s:?} is not supported by this version of delist yet (table, json)"
-            )),
+            "csv" | "sarif" | "html" | "junit" => {
+                Err(format!("output format {s:?} is not supported by this version of delist yet (table, json)"))
+            }
             _ => Err(format!("unknown output format {s:?} (table, json)")),
         }
     }
@@ -34,8 +34,7 @@ impl Format {
 /// Pretty JSON with a final newline. Serializing these types cannot fail (no maps with
 /// non-string keys, no foreign Serialize impls), so the fallback is unreachable in practice.
 pub fn json<T: Serialize>(value: &T) -> String {
-    let mut s =
-        serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

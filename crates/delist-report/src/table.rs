@@ -25,10 +25,7 @@ fn cut(s: &str) -> String {
 
 /// Renders rows under a header with columns padded to their widest cell.
 pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| cut(c)).collect())
-        .collect();
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| cut(c)).collect()).collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
     for r in &rows {
         for (i, c) in r.iter().enumerate() {
@@ -65,11 +62,7 @@ pub fn report(r: &Report) -> String {
             .map(|f| {
                 let lists: Vec<&str> = f.lists.iter().map(|l| l.id.as_str()).collect();
                 vec![
-                    if f.waiver.is_some() {
-                        format!("{} (waived)", f.confidence)
-                    } else {
-                        f.confidence.to_string()
-                    },
+                    if f.waiver.is_some() { format!("{} (waived)", f.confidence) } else { f.confidence.to_string() },
                     f.vendor.clone(),
                     f.product.clone().unwrap_or_default(),
                     format!("{} {}", f.artifact.kind, f.artifact.name),
@@ -79,18 +72,7 @@ pub fn report(r: &Report) -> String {
                 ]
             })
             .collect();
-        out.push_str(&render(
-            &[
-                "CONFIDENCE",
-                "VENDOR",
-                "PRODUCT",
-                "ARTIFACT",
-                "VERSION",
-                "PATH",
-                "LISTS",
-            ],
-            &rows,
-        ));
+        out.push_str(&render(&["CONFIDENCE", "VENDOR", "PRODUCT", "ARTIFACT", "VERSION", "PATH", "LISTS"], &rows));
     }
     let s = &r.summary;
     out.push_str(&format!(
@@ -121,10 +103,7 @@ fn finding_rows(fs: &[Finding], state: &str) -> Vec<Vec<String>> {
                 f.confidence.to_string(),
                 f.vendor.clone(),
                 format!("{} {}", f.artifact.kind, f.artifact.name),
-                f.artifact
-                    .host
-                    .clone()
-                    .unwrap_or_else(|| f.artifact.target.clone()),
+                f.artifact.host.clone().unwrap_or_else(|| f.artifact.target.clone()),
                 f.artifact.path.clone(),
                 f.id.clone(),
             ]
@@ -139,32 +118,14 @@ pub fn diff(d: &Diff) -> String {
     let mut out = if rows.is_empty() {
         "No findings in either report.\n".to_string()
     } else {
-        render(
-            &[
-                "STATE",
-                "CONFIDENCE",
-                "VENDOR",
-                "ARTIFACT",
-                "WHERE",
-                "PATH",
-                "ID",
-            ],
-            &rows,
-        )
+        render(&["STATE", "CONFIDENCE", "VENDOR", "ARTIFACT", "WHERE", "PATH", "ID"], &rows)
     };
     if !d.lists.is_empty() {
         out.push('\n');
         let rows: Vec<Vec<String>> = d
             .lists
             .iter()
-            .map(|l| {
-                vec![
-                    l.id.clone(),
-                    l.removed.to_string(),
-                    l.new.to_string(),
-                    l.remaining.to_string(),
-                ]
-            })
+            .map(|l| vec![l.id.clone(), l.removed.to_string(), l.new.to_string(), l.remaining.to_string()])
             .collect();
         out.push_str(&render(&["LIST", "REMOVED", "NEW", "REMAINING"], &rows));
     }
@@ -190,11 +151,7 @@ pub fn inventory(inv: &Inventory) -> String {
         })
         .collect();
     let mut out = render(&["KIND", "NAME", "VERSION", "PUBLISHER", "PATH"], &rows);
-    out.push_str(&format!(
-        "\n{} artifacts, {} errors\n",
-        inv.artifacts.len(),
-        inv.errors.len()
-    ));
+    out.push_str(&format!("\n{} artifacts, {} errors\n", inv.artifacts.len(), inv.errors.len()));
     for e in &inv.errors {
         out.push_str(&format!("error: {}: {}\n", e.path, e.error));
     }
@@ -208,10 +165,7 @@ mod tests {
     #[test]
     fn columns_align_and_long_cells_are_cut() {
         let long = "x".repeat(100);
-        let t = render(
-            &["A", "B"],
-            &[vec!["1".into(), long], vec!["22".into(), "y".into()]],
-        );
+        let t = render(&["A", "B"], &[vec!["1".into(), long], vec!["22".into(), "y".into()]]);
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines[0], "A   B");
         assert!(lines[1].ends_with('…'));

@@ -6,8 +6,8 @@
 //! user's `--catalog DIR` can add an identifier to a built-in vendor without copying it.
 
 use super::{
-    CATEGORIES, Catalog, Cover, Deadline, ECOSYSTEMS, IdKind, Identifier, List, ListKind,
-    ListStatus, Origin, Scope, Vendor, oui,
+    CATEGORIES, Catalog, Cover, Deadline, ECOSYSTEMS, IdKind, Identifier, List, ListKind, ListStatus, Origin, Scope,
+    Vendor, oui,
 };
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -51,11 +51,7 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.column, self.message
-        )
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
     }
 }
 
@@ -180,38 +176,26 @@ impl Ctx<'_> {
         let before = text.get(..offset).unwrap_or(text);
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        self.out.push(Diagnostic {
-            file: self.file.name.clone(),
-            line,
-            column,
-            message: message.into(),
-        });
+        self.out.push(Diagnostic { file: self.file.name.clone(), line, column, message: message.into() });
     }
 
     fn origin(&self, offset: usize) -> Origin {
         let text = &self.file.text;
         let before = text.get(..offset.min(text.len())).unwrap_or(text);
-        Origin {
-            file: self.file.name.clone(),
-            line: before.matches('\n').count() + 1,
-        }
+        Origin { file: self.file.name.clone(), line: before.matches('\n').count() + 1 }
     }
 }
 
 fn is_kebab_id(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
 
 fn check_sources(cx: &mut Ctx<'_>, at: usize, what: &str, sources: &[String], required: bool) {
     if required && sources.iter().all(|s| s.trim().is_empty()) {
-        cx.at(
-            at,
-            format!("{what} has no `sources`: every fact in the catalog needs a public source"),
-        );
+        cx.at(at, format!("{what} has no `sources`: every fact in the catalog needs a public source"));
     }
     for s in sources {
         let s = s.trim();
@@ -227,13 +211,7 @@ fn check_sources(cx: &mut Ctx<'_>, at: usize, what: &str, sources: &[String], re
 fn check_categories(cx: &mut Ctx<'_>, at: usize, what: &str, cats: &[String]) {
     for c in cats {
         if !CATEGORIES.contains(&c.as_str()) {
-            cx.at(
-                at,
-                format!(
-                    "{what}: unknown category {c:?} (known: {})",
-                    CATEGORIES.join(", ")
-                ),
-            );
+            cx.at(at, format!("{what}: unknown category {c:?} (known: {})", CATEGORIES.join(", ")));
         }
     }
 }
@@ -241,26 +219,20 @@ fn check_categories(cx: &mut Ctx<'_>, at: usize, what: &str, cats: &[String]) {
 fn check_country(cx: &mut Ctx<'_>, at: usize, what: &str, c: &str) {
     let ok = c == "EU" || (c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()));
     if !ok {
-        cx.at(
-            at,
-            format!("{what}: country {c:?} is not an ISO 3166-1 alpha-2 code such as \"US\""),
-        );
+        cx.at(at, format!("{what}: country {c:?} is not an ISO 3166-1 alpha-2 code such as \"US\""));
     }
 }
 
 fn date(cx: &mut Ctx<'_>, at: usize, what: &str, v: Option<&toml::Value>) -> Option<Date> {
     let v = v?;
     let parsed = match v {
-        toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => dt
-            .date
-            .and_then(|d| Date::new(d.year as i16, d.month as i8, d.day as i8).ok()),
+        toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => {
+            dt.date.and_then(|d| Date::new(d.year as i16, d.month as i8, d.day as i8).ok())
+        }
         _ => None,
     };
     if parsed.is_none() {
-        cx.at(
-            at,
-            format!("{what}: expected a date such as 2017-09-13 (unquoted), found {v}"),
-        );
+        cx.at(at, format!("{what}: expected a date such as 2017-09-13 (unquoted), found {v}"));
     }
     parsed
 }
@@ -277,57 +249,37 @@ fn value_problem(kind: IdKind, value: &str, ecosystem: Option<&str>) -> Option<S
     let reverse_dns = |s: &str| {
         let parts: Vec<&str> = s.split('.').collect();
         parts.len() >= 2
-            && parts.iter().all(|p| {
-                !p.is_empty()
-                    && p.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-            })
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
     };
     let hex4 = |s: &str| s.len() == 4 && s.bytes().all(|b| b.is_ascii_hexdigit());
     match kind {
-        IdKind::TeamId
-            if !(v.len() == 10
-                && v.bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())) =>
-        {
+        IdKind::TeamId if !(v.len() == 10 && v.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())) => {
             Some("an Apple Team ID is 10 upper-case letters or digits".into())
         }
         IdKind::AppId | IdKind::BundleId if !reverse_dns(v) => {
             Some("an app or bundle id is a reverse-DNS name such as com.example.app".into())
         }
-        IdKind::Usb | IdKind::Pci if !hex4(v) => {
-            Some("a USB or PCI vendor id is 4 hexadecimal digits".into())
-        }
-        IdKind::ExtensionId
-            if !(v.len() == 32 && v.bytes().all(|b| (b'a'..=b'p').contains(&b))) =>
-        {
+        IdKind::Usb | IdKind::Pci if !hex4(v) => Some("a USB or PCI vendor id is 4 hexadecimal digits".into()),
+        IdKind::ExtensionId if !(v.len() == 32 && v.bytes().all(|b| (b'a'..=b'p').contains(&b))) => {
             Some("a Chromium extension id is 32 letters a-p".into())
         }
-        IdKind::GtinPrefix
-            if !((6..=12).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit())) =>
-        {
+        IdKind::GtinPrefix if !((6..=12).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit())) => {
             Some("a GS1 company prefix is 6 to 12 digits".into())
         }
         IdKind::Domain
             if !(reverse_dns(v)
-                && v.bytes().all(|b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-'
-                })) =>
+                && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')) =>
         {
             Some("a domain is a lower-case DNS name such as example.com".into())
         }
-        IdKind::HttpPath | IdKind::InstallPath if !v.starts_with('/') => {
-            Some("a path starts with '/'".into())
-        }
+        IdKind::HttpPath | IdKind::InstallPath if !v.starts_with('/') => Some("a path starts with '/'".into()),
         IdKind::Package => match ecosystem {
-            None => Some(format!(
-                "a package needs `ecosystem` (one of {})",
-                ECOSYSTEMS.join(", ")
-            )),
-            Some(e) if !ECOSYSTEMS.contains(&e) => Some(format!(
-                "unknown ecosystem {e:?} (known: {})",
-                ECOSYSTEMS.join(", ")
-            )),
+            None => Some(format!("a package needs `ecosystem` (one of {})", ECOSYSTEMS.join(", "))),
+            Some(e) if !ECOSYSTEMS.contains(&e) => {
+                Some(format!("unknown ecosystem {e:?} (known: {})", ECOSYSTEMS.join(", ")))
+            }
             _ if v.contains(char::is_whitespace) => Some("a package name has no spaces".into()),
             _ => None,
         },
@@ -352,15 +304,9 @@ fn parse_vendor_file(cx: &mut Ctx<'_>, stem: &str) -> Option<Vendor> {
     let v = sv.into_inner();
     let id = v.id.unwrap_or_default();
     if !is_kebab_id(&id) {
-        cx.at(
-            at,
-            format!("vendor id {id:?} must be lower-case kebab-case"),
-        );
+        cx.at(at, format!("vendor id {id:?} must be lower-case kebab-case"));
     } else if id != stem {
-        cx.at(
-            at,
-            format!("vendor id {id:?} differs from its file name {stem:?}.toml"),
-        );
+        cx.at(at, format!("vendor id {id:?} differs from its file name {stem:?}.toml"));
     }
     let name = v.name.unwrap_or_default();
     if name.trim().is_empty() {
@@ -379,13 +325,7 @@ fn parse_vendor_file(cx: &mut Ctx<'_>, stem: &str) -> Option<Vendor> {
         let kind_str = r.kind.unwrap_or_default();
         let Some(kind) = IdKind::parse(&kind_str) else {
             let known: Vec<&str> = IdKind::ALL.iter().map(|k| k.as_str()).collect();
-            cx.at(
-                at,
-                format!(
-                    "identifier kind {kind_str:?} is unknown (known: {})",
-                    known.join(", ")
-                ),
-            );
+            cx.at(at, format!("identifier kind {kind_str:?} is unknown (known: {})", known.join(", ")));
             continue;
         };
         let value = r.value.unwrap_or_default();
@@ -394,10 +334,7 @@ fn parse_vendor_file(cx: &mut Ctx<'_>, stem: &str) -> Option<Vendor> {
             cx.at(at, format!("{what}: {p}"));
         }
         if r.ecosystem.is_some() && kind != IdKind::Package {
-            cx.at(
-                at,
-                format!("{what}: `ecosystem` is only for kind = \"package\""),
-            );
+            cx.at(at, format!("{what}: `ecosystem` is only for kind = \"package\""));
         }
         check_categories(cx, at, &what, &r.categories);
         check_sources(cx, at, &what, &r.sources, true);
@@ -445,10 +382,7 @@ fn parse_list_file(cx: &mut Ctx<'_>, stem: &str) -> Option<List> {
     if !is_kebab_id(&id) {
         cx.at(at, format!("list id {id:?} must be lower-case kebab-case"));
     } else if id != stem {
-        cx.at(
-            at,
-            format!("list id {id:?} differs from its file name {stem:?}.toml"),
-        );
+        cx.at(at, format!("list id {id:?} differs from its file name {stem:?}.toml"));
     }
     let what = format!("list {id:?}");
     let title = l.title.unwrap_or_default();
@@ -465,10 +399,7 @@ fn parse_list_file(cx: &mut Ctx<'_>, stem: &str) -> Option<List> {
         None | Some("ban") => ListKind::Ban,
         Some("allow") => ListKind::Allow,
         Some(k) => {
-            cx.at(
-                at,
-                format!("{what}: kind {k:?} is neither \"ban\" nor \"allow\""),
-            );
+            cx.at(at, format!("{what}: kind {k:?} is neither \"ban\" nor \"allow\""));
             ListKind::Ban
         }
     };
@@ -477,10 +408,7 @@ fn parse_list_file(cx: &mut Ctx<'_>, stem: &str) -> Option<List> {
         Some("archived") => ListStatus::Archived,
         Some("superseded") => ListStatus::Superseded,
         Some(s) => {
-            cx.at(
-                at,
-                format!("{what}: status {s:?} is not in-force, archived or superseded"),
-            );
+            cx.at(at, format!("{what}: status {s:?} is not in-force, archived or superseded"));
             ListStatus::InForce
         }
     };
@@ -501,11 +429,7 @@ fn parse_list_file(cx: &mut Ctx<'_>, stem: &str) -> Option<List> {
             cx.at(at, format!("{what}: a [[deadline]] needs an `action`"));
         }
         if let Some(date) = date(cx, at, &format!("{what} deadline"), d.date.as_ref()) {
-            deadlines.push(Deadline {
-                date,
-                action: d.action,
-                note: d.note,
-            });
+            deadlines.push(Deadline { date, action: d.action, note: d.note });
         }
     }
     let mut covers = Vec::new();
@@ -521,31 +445,19 @@ fn parse_list_file(cx: &mut Ctx<'_>, stem: &str) -> Option<List> {
             Some("categories") => Scope::Categories,
             Some("origin") => Scope::Origin,
             other => {
-                cx.at(
-                    at,
-                    format!("{cwhat}: scope {other:?} is not all, products, categories or origin"),
-                );
+                cx.at(at, format!("{cwhat}: scope {other:?} is not all, products, categories or origin"));
                 continue;
             }
         };
         match scope {
             Scope::Products if c.products.is_empty() => {
-                cx.at(
-                    at,
-                    format!("{cwhat}: scope = \"products\" needs `products`"),
-                );
+                cx.at(at, format!("{cwhat}: scope = \"products\" needs `products`"));
             }
             Scope::Categories if c.categories.is_empty() => {
-                cx.at(
-                    at,
-                    format!("{cwhat}: scope = \"categories\" needs `categories`"),
-                );
+                cx.at(at, format!("{cwhat}: scope = \"categories\" needs `categories`"));
             }
             Scope::Origin if c.countries.is_empty() && c.foreign_to.is_none() => {
-                cx.at(
-                    at,
-                    format!("{cwhat}: scope = \"origin\" needs `countries` or `foreign_to`"),
-                );
+                cx.at(at, format!("{cwhat}: scope = \"origin\" needs `countries` or `foreign_to`"));
             }
             _ => {}
         }
@@ -629,17 +541,9 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, Vec<Diagnostic>> {
     let mut catalog = Catalog::default();
     let mut oui_files = Vec::new();
     for file in files {
-        let mut cx = Ctx {
-            file,
-            out: &mut diags,
-        };
+        let mut cx = Ctx { file, out: &mut diags };
         let rel = file.rel.replace('\\', "/");
-        let stem = rel
-            .rsplit('/')
-            .next()
-            .unwrap_or(&rel)
-            .trim_end_matches(".toml")
-            .to_string();
+        let stem = rel.rsplit('/').next().unwrap_or(&rel).trim_end_matches(".toml").to_string();
         if rel.ends_with(".csv") {
             oui_files.push(file);
         } else if rel.starts_with("vendors/") || rel.contains("/vendors/") {
@@ -662,16 +566,10 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, Vec<Diagnostic>> {
         } else if stem == "catalog" {
             match toml::from_str::<RawMeta>(&file.text) {
                 Ok(m) => catalog.version = m.version.unwrap_or_default(),
-                Err(e) => cx.at(
-                    e.span().map_or(0, |s| s.start),
-                    format!("not a catalog.toml: {}", e.message()),
-                ),
+                Err(e) => cx.at(e.span().map_or(0, |s| s.start), format!("not a catalog.toml: {}", e.message())),
             }
         } else if rel.ends_with(".toml") {
-            cx.at(
-                0,
-                "a catalog file belongs under lists/ or vendors/ (or is catalog.toml)",
-            );
+            cx.at(0, "a catalog file belongs under lists/ or vendors/ (or is catalog.toml)");
         }
     }
     // Cross-file checks: references to vendors, parents, cycles, duplicate identifiers.
@@ -731,11 +629,7 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, Vec<Diagnostic>> {
                     file: v.origin.file.clone(),
                     line: v.origin.line,
                     column: 1,
-                    message: format!(
-                        "identifier {} belongs to both {other:?} and {:?}",
-                        i.label(),
-                        v.id
-                    ),
+                    message: format!("identifier {} belongs to both {other:?} and {:?}", i.label(), v.id),
                 });
             }
         }
@@ -745,12 +639,7 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, Vec<Diagnostic>> {
     for f in oui_files {
         match oui::OuiTable::parse(&f.text) {
             Ok(t) => oui_table.extend(t),
-            Err((line, msg)) => diags.push(Diagnostic {
-                file: f.name.clone(),
-                line,
-                column: 1,
-                message: msg,
-            }),
+            Err((line, msg)) => diags.push(Diagnostic { file: f.name.clone(), line, column: 1, message: msg }),
         }
     }
     for a in &oui_table.assignments {
@@ -764,11 +653,7 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, Vec<Diagnostic>> {
         }
     }
     catalog.oui = oui_table;
-    if diags.is_empty() {
-        Ok(catalog)
-    } else {
-        Err(diags)
-    }
+    if diags.is_empty() { Ok(catalog) } else { Err(diags) }
 }
 
 #[cfg(test)]
@@ -776,11 +661,7 @@ mod tests {
     use super::*;
 
     fn file(rel: &str, text: &str) -> SourceFile {
-        SourceFile {
-            name: format!("t/{rel}"),
-            rel: rel.into(),
-            text: text.into(),
-        }
+        SourceFile { name: format!("t/{rel}"), rel: rel.into(), text: text.into() }
     }
 
     const VENDOR: &str = r#"
@@ -818,22 +699,9 @@ scope = "all"
 
     #[test]
     fn a_good_catalog_loads() {
-        let c = load(&[
-            file("vendors/acme.toml", VENDOR),
-            file("lists/test-ban.toml", LIST),
-        ])
-        .expect("valid");
-        assert_eq!(
-            c.vendors[0].identifiers[0].label(),
-            "package.deb:acme-agent"
-        );
-        assert_eq!(
-            c.lists[0]
-                .final_deadline()
-                .map(|d| d.date.to_string())
-                .as_deref(),
-            Some("2020-02-01")
-        );
+        let c = load(&[file("vendors/acme.toml", VENDOR), file("lists/test-ban.toml", LIST)]).expect("valid");
+        assert_eq!(c.vendors[0].identifiers[0].label(), "package.deb:acme-agent");
+        assert_eq!(c.lists[0].final_deadline().map(|d| d.date.to_string()).as_deref(), Some("2020-02-01"));
     }
 
     #[test]
@@ -869,17 +737,12 @@ sources = ["ftp://x"]
 vendor = "nobody"
 scope = "all"
 "#;
-        let diags = load(&[
-            file("vendors/acme.toml", bad_vendor),
-            file("lists/test-ban.toml", bad_list),
-        ])
-        .expect_err("invalid");
+        let diags =
+            load(&[file("vendors/acme.toml", bad_vendor), file("lists/test-ban.toml", bad_list)]).expect_err("invalid");
         let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
         let has = |needle: &str, line: usize| {
             assert!(
-                diags
-                    .iter()
-                    .any(|d| d.message.contains(needle) && d.line == line),
+                diags.iter().any(|d| d.message.contains(needle) && d.line == line),
                 "expected {needle:?} at line {line} in {text:#?}"
             )
         };
@@ -930,22 +793,8 @@ sources = ["internal asset register"]
         assert!(value_problem(IdKind::AppId, "tiktok", None).is_some());
         assert!(value_problem(IdKind::Usb, "12D1", None).is_none());
         assert!(value_problem(IdKind::Usb, "12d", None).is_some());
-        assert!(
-            value_problem(
-                IdKind::ExtensionId,
-                "ahkjpbeeocnddjkakilopmfdlnjdpcdm",
-                None
-            )
-            .is_none()
-        );
-        assert!(
-            value_problem(
-                IdKind::ExtensionId,
-                "ahkjpbeeocnddjkakilopmfdlnjdpcdz",
-                None
-            )
-            .is_some()
-        );
+        assert!(value_problem(IdKind::ExtensionId, "ahkjpbeeocnddjkakilopmfdlnjdpcdm", None).is_none());
+        assert!(value_problem(IdKind::ExtensionId, "ahkjpbeeocnddjkakilopmfdlnjdpcdz", None).is_some());
         assert!(value_problem(IdKind::Domain, "tiktokv.com", None).is_none());
         assert!(value_problem(IdKind::Domain, "TikTok.com", None).is_some());
         assert!(value_problem(IdKind::Package, "kesl", Some("deb")).is_none());

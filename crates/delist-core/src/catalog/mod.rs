@@ -220,10 +220,7 @@ impl IdKind {
 
     /// Identifiers of hardware: their default categories are the vendor's `equipment`.
     pub fn is_equipment(self) -> bool {
-        matches!(
-            self,
-            Self::OuiOrg | Self::Usb | Self::Pci | Self::Banner | Self::HttpPath
-        )
+        matches!(self, Self::OuiOrg | Self::Usb | Self::Pci | Self::Banner | Self::HttpPath)
     }
 }
 
@@ -339,11 +336,7 @@ impl Catalog {
                 break;
             }
             out.push(v);
-            cur = if v.parent.is_empty() {
-                None
-            } else {
-                self.vendor(&v.parent)
-            };
+            cur = if v.parent.is_empty() { None } else { self.vendor(&v.parent) };
         }
         out
     }

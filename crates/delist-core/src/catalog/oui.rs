@@ -48,19 +48,11 @@ fn registry_for_len(len: usize) -> Option<&'static str> {
 }
 
 fn read_rows(text: &str) -> Result<Vec<(usize, csv::StringRecord)>, (usize, String)> {
-    let body: String = text
-        .lines()
-        .map(|l| if l.starts_with('#') { "" } else { l })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body.as_bytes());
+    let body: String = text.lines().map(|l| if l.starts_with('#') { "" } else { l }).collect::<Vec<_>>().join("\n");
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(body.as_bytes());
     let mut out = Vec::new();
     for rec in rdr.records() {
-        let rec =
-            rec.map_err(|e| (e.position().map_or(0, |p| p.line() as usize), e.to_string()))?;
+        let rec = rec.map_err(|e| (e.position().map_or(0, |p| p.line() as usize), e.to_string()))?;
         let line = rec.position().map_or(0, |p| p.line() as usize);
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
@@ -74,11 +66,7 @@ impl OuiTable {
     /// Parses the committed table (`catalog/oui/ieee.csv`). Errors carry the line.
     pub fn parse(text: &str) -> Result<Self, (usize, String)> {
         let mut t = Self {
-            provenance: text
-                .lines()
-                .filter_map(|l| l.strip_prefix('#'))
-                .map(|l| l.trim().to_string())
-                .collect(),
+            provenance: text.lines().filter_map(|l| l.strip_prefix('#')).map(|l| l.trim().to_string()).collect(),
             ..Self::default()
         };
         for (line, rec) in read_rows(text)? {
@@ -89,25 +77,14 @@ impl OuiTable {
             let prefix = field(1).to_ascii_uppercase();
             let registry = field(0);
             if rec.len() != 4 {
-                return Err((
-                    line,
-                    format!("expected 4 columns ({HEADER}), found {}", rec.len()),
-                ));
+                return Err((line, format!("expected 4 columns ({HEADER}), found {}", rec.len())));
             }
             if registry_for_len(prefix.len()) != Some(registry.as_str())
                 || !prefix.bytes().all(|b| b.is_ascii_hexdigit())
             {
-                return Err((
-                    line,
-                    format!("assignment {prefix:?} is not a {registry} prefix"),
-                ));
+                return Err((line, format!("assignment {prefix:?} is not a {registry} prefix")));
             }
-            t.push(Assignment {
-                registry,
-                prefix,
-                organization: field(2),
-                vendor: field(3),
-            });
+            t.push(Assignment { registry, prefix, organization: field(2), vendor: field(3) });
         }
         Ok(t)
     }
@@ -131,11 +108,7 @@ impl OuiTable {
     /// administered and multicast addresses never match.
     pub fn lookup(&self, mac: &str) -> Option<&Assignment> {
         let hex: String = mac.chars().filter(char::is_ascii_hexdigit).collect();
-        if hex.len() != 12
-            || mac
-                .chars()
-                .any(|c| !(c.is_ascii_hexdigit() || matches!(c, ':' | '-' | '.')))
-        {
+        if hex.len() != 12 || mac.chars().any(|c| !(c.is_ascii_hexdigit() || matches!(c, ':' | '-' | '.'))) {
             return None;
         }
         let value = u64::from_str_radix(&hex, 16).ok()?;
@@ -143,20 +116,15 @@ impl OuiTable {
         if first_octet & 0b11 != 0 {
             return None;
         }
-        [36u32, 28, 24].iter().find_map(|bits| {
-            self.index
-                .get(&(*bits, value >> (48 - bits)))
-                .map(|i| &self.assignments[*i])
-        })
+        [36u32, 28, 24]
+            .iter()
+            .find_map(|bits| self.index.get(&(*bits, value >> (48 - bits))).map(|i| &self.assignments[*i]))
     }
 
     /// Selects from IEEE registry CSV files (oui.csv, mam.csv, oui36.csv: `Registry,Assignment,
     /// Organization Name,Organization Address`) every assignment whose organisation equals a
     /// vendor's `oui-org` identifier. Returns the table and, per organisation name, how many.
-    pub fn import(
-        files: &[(String, String)],
-        vendors: &[Vendor],
-    ) -> Result<(Self, Vec<(String, usize)>), String> {
+    pub fn import(files: &[(String, String)], vendors: &[Vendor]) -> Result<(Self, Vec<(String, usize)>), String> {
         let mut wanted: HashMap<&str, &str> = HashMap::new();
         for v in vendors {
             for i in v.identifiers.iter().filter(|i| i.kind == IdKind::OuiOrg) {
@@ -182,9 +150,7 @@ impl OuiTable {
                 let prefix = rec.get(1).unwrap_or("").trim().to_ascii_uppercase();
                 let org = rec.get(2).unwrap_or("").trim();
                 let Some(reg) = registry_for_len(prefix.len()) else {
-                    return Err(format!(
-                        "{name}:{line}: assignment {prefix:?} has an unexpected length"
-                    ));
+                    return Err(format!("{name}:{line}: assignment {prefix:?} has an unexpected length"));
                 };
                 if let Some(vendor) = wanted.get(org) {
                     *counts.entry(org.to_string()).or_default() += 1;
@@ -197,11 +163,8 @@ impl OuiTable {
                 }
             }
         }
-        t.assignments.sort_by(|a, b| {
-            (&a.vendor, &a.registry, &a.prefix).cmp(&(&b.vendor, &b.registry, &b.prefix))
-        });
-        t.assignments
-            .dedup_by(|a, b| a.prefix == b.prefix && a.registry == b.registry);
+        t.assignments.sort_by(|a, b| (&a.vendor, &a.registry, &a.prefix).cmp(&(&b.vendor, &b.registry, &b.prefix)));
+        t.assignments.dedup_by(|a, b| a.prefix == b.prefix && a.registry == b.registry);
         let sorted = std::mem::take(&mut t.assignments);
         t.index.clear();
         for a in sorted {
@@ -224,12 +187,9 @@ impl OuiTable {
         // Writing CSV into a Vec cannot fail.
         w.write_record(HEADER.split(',')).expect("in-memory write");
         for a in &self.assignments {
-            w.write_record([&a.registry, &a.prefix, &a.organization, &a.vendor])
-                .expect("in-memory write");
+            w.write_record([&a.registry, &a.prefix, &a.organization, &a.vendor]).expect("in-memory write");
         }
-        out.push_str(&String::from_utf8_lossy(
-            &w.into_inner().unwrap_or_default(),
-        ));
+        out.push_str(&String::from_utf8_lossy(&w.into_inner().unwrap_or_default()));
         out
     }
 }
@@ -248,22 +208,10 @@ mod tests {
     #[test]
     fn longest_prefix_wins() {
         let t = table();
-        assert_eq!(
-            t.lookup("ec:5b:cd:e1:00:01").map(|a| a.vendor.as_str()),
-            Some("autel")
-        );
-        assert_eq!(
-            t.lookup("EC-5B-CD-11-00-01").map(|a| a.vendor.as_str()),
-            Some("other")
-        );
-        assert_eq!(
-            t.lookup("44:47:cc:00:00:01").map(|a| a.vendor.as_str()),
-            Some("hikvision")
-        );
-        assert_eq!(
-            t.lookup("4447.cc00.0001").map(|a| a.vendor.as_str()),
-            Some("hikvision")
-        );
+        assert_eq!(t.lookup("ec:5b:cd:e1:00:01").map(|a| a.vendor.as_str()), Some("autel"));
+        assert_eq!(t.lookup("EC-5B-CD-11-00-01").map(|a| a.vendor.as_str()), Some("other"));
+        assert_eq!(t.lookup("44:47:cc:00:00:01").map(|a| a.vendor.as_str()), Some("hikvision"));
+        assert_eq!(t.lookup("4447.cc00.0001").map(|a| a.vendor.as_str()), Some("hikvision"));
     }
 
     #[test]
@@ -279,8 +227,7 @@ mod tests {
 
     #[test]
     fn bad_rows_name_their_line() {
-        let err = OuiTable::parse("registry,assignment,organization,vendor\nMA-L,4447C,X,y\n")
-            .expect_err("bad");
+        let err = OuiTable::parse("registry,assignment,organization,vendor\nMA-L,4447C,X,y\n").expect_err("bad");
         assert_eq!(err.0, 2);
     }
 
