@@ -89,6 +89,10 @@ pub struct ScanArgs {
     /// Do not cross into other filesystems. Applies to file walks.
     #[arg(long)]
     pub one_file_system: bool,
+    /// For inventory files whose headers delist does not know: COLUMN=FIELD (repeatable), FIELD one
+    /// of device, name, id, version, publisher, platform.
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub map: Vec<String>,
     /// Worker threads (default: the number of cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,

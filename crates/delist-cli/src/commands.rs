@@ -113,6 +113,19 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
     } else {
         a.targets.iter().map(|t| Target::parse(t).map_err(|e| anyhow!("{e}"))).collect::<Result<_>>()?
     };
+    let mut targets = targets;
+    if !a.map.is_empty() {
+        let mut mapping = delist_collect::inventory::Mapping::default();
+        for m in &a.map {
+            let (col, field) = m
+                .split_once('=')
+                .ok_or_else(|| anyhow!("--map {m}: expected COLUMN=FIELD, e.g. --map 'Device Name=device'"))?;
+            mapping.columns.push((col.to_string(), field.to_string()));
+        }
+        for t in &mut targets {
+            t.mapping = mapping.clone();
+        }
+    }
 
     let bar = (!a.common.quiet && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new_spinner();

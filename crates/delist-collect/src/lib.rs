@@ -12,8 +12,10 @@ pub mod apk;
 pub mod dpkg;
 pub mod flatpak;
 pub mod homebrew;
+pub mod inventory;
 pub mod pacman;
 pub mod root;
+pub mod sbom;
 // pub mod rpm; (being written)
 pub mod snap;
 pub mod target;

@@ -16,6 +16,10 @@ pub enum TargetKind {
     Rootfs,
     /// A plain folder of files.
     Dir,
+    /// A CycloneDX or SPDX document.
+    Sbom,
+    /// An app inventory exported by an MDM, EDR, osquery or Fleet.
+    Inventory,
 }
 
 impl TargetKind {
@@ -24,6 +28,8 @@ impl TargetKind {
             Self::Live => "live",
             Self::Rootfs => "rootfs",
             Self::Dir => "dir",
+            Self::Sbom => "sbom",
+            Self::Inventory => "inventory",
         }
     }
 }
@@ -35,6 +41,18 @@ pub struct Target {
     pub input: String,
     pub kind: TargetKind,
     pub path: PathBuf,
+    /// `--map column=field` for inventories whose headers delist does not know.
+    pub mapping: crate::inventory::Mapping,
+}
+
+/// How many bytes of a file are read to tell what it is.
+const SNIFF_BYTES: u64 = 64 * 1024;
+
+fn head(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::fs::File::open(path)?.take(SNIFF_BYTES).read_to_end(&mut buf)?;
+    Ok(buf)
 }
 
 /// Why a target cannot be scanned.
@@ -48,7 +66,7 @@ impl fmt::Display for TargetError {
 }
 
 /// Schemes CONTRACT names whose collectors this build does not have yet.
-const LATER: &[&str] = &["file", "oci-archive", "docker-archive", "sbom", "nmap", "pcap", "leases", "inventory", "net"];
+const LATER: &[&str] = &["file", "oci-archive", "docker-archive", "nmap", "pcap", "leases", "net"];
 
 /// Top-level folders that make a directory an offline root filesystem.
 const ROOT_MARKERS: &[&str] = &["etc", "usr", "var", "Windows", "Applications"];
@@ -60,7 +78,7 @@ fn looks_like_root(p: &Path) -> bool {
 impl Target {
     /// This machine.
     pub fn live() -> Self {
-        Self { input: "live".into(), kind: TargetKind::Live, path: PathBuf::from("/") }
+        Self { input: "live".into(), kind: TargetKind::Live, path: PathBuf::from("/"), mapping: Default::default() }
     }
 
     /// Parses a target argument.
@@ -72,6 +90,8 @@ impl Target {
         let kind = match scheme {
             Some("rootfs") => Some(TargetKind::Rootfs),
             Some("dir") => Some(TargetKind::Dir),
+            Some("sbom") => Some(TargetKind::Sbom),
+            Some("inventory") => Some(TargetKind::Inventory),
             Some(s) if LATER.contains(&s) => {
                 return Err(TargetError(format!(
                     "{arg}: `{s}:` targets are not supported by this version of delist yet"
@@ -79,7 +99,7 @@ impl Target {
             }
             Some(s) => {
                 return Err(TargetError(format!(
-                    "{arg}: unknown target scheme `{s}:` (known: rootfs:, dir:, {})",
+                    "{arg}: unknown target scheme `{s}:` (known: rootfs:, dir:, sbom:, inventory:, {})",
                     LATER.iter().map(|l| format!("{l}:")).collect::<Vec<_>>().join(", ")
                 )));
             }
@@ -87,14 +107,39 @@ impl Target {
         };
         let path = PathBuf::from(rest);
         let md = std::fs::metadata(&path).map_err(|e| TargetError(format!("{arg}: cannot read target: {e}")))?;
-        if !md.is_dir() {
-            return Err(TargetError(match kind {
-                Some(k) => format!("{arg}: a {}: target must be a directory", k.as_str()),
-                None => format!("{arg}: single-file targets are not supported by this version of delist yet"),
-            }));
+        let mapping = Default::default();
+        if md.is_dir() {
+            return match kind {
+                Some(TargetKind::Sbom | TargetKind::Inventory) => {
+                    Err(TargetError(format!("{arg}: an {}: target is a file, not a directory", scheme.unwrap_or(""))))
+                }
+                Some(k) => Ok(Self { input: arg.into(), kind: k, path, mapping }),
+                None => {
+                    let k = if looks_like_root(&path) { TargetKind::Rootfs } else { TargetKind::Dir };
+                    Ok(Self { input: arg.into(), kind: k, path, mapping })
+                }
+            };
         }
-        let kind = kind.unwrap_or(if looks_like_root(&path) { TargetKind::Rootfs } else { TargetKind::Dir });
-        Ok(Self { input: arg.into(), kind, path })
+        if !md.is_file() {
+            return Err(TargetError(format!("{arg}: not a regular file or directory")));
+        }
+        let kind = match kind {
+            Some(k @ (TargetKind::Sbom | TargetKind::Inventory)) => k,
+            Some(k) => return Err(TargetError(format!("{arg}: a {}: target must be a directory", k.as_str()))),
+            None => {
+                let head = head(&path).map_err(|e| TargetError(format!("{arg}: cannot read target: {e}")))?;
+                if crate::sbom::sniff(&head) {
+                    TargetKind::Sbom
+                } else if crate::inventory::sniff(&head) {
+                    TargetKind::Inventory
+                } else {
+                    return Err(TargetError(format!(
+                        "{arg}: cannot tell what this file is from its content; name its kind (sbom:, inventory:)"
+                    )));
+                }
+            }
+        };
+        Ok(Self { input: arg.into(), kind, path, mapping })
     }
 
     /// Runs every collector that applies to this target. `progress` is told each step.
@@ -115,6 +160,14 @@ impl Target {
             // A plain folder holds files, not an installed system: its collectors are the
             // per-file ones (executables, installers), which arrive with the file walk.
             TargetKind::Dir => {}
+            TargetKind::Sbom => {
+                progress("sbom");
+                crate::sbom::collect_file(&self.path, &label, out);
+            }
+            TargetKind::Inventory => {
+                progress("inventory");
+                crate::inventory::collect_file(&self.path, &label, &self.mapping, out);
+            }
         }
     }
 }
@@ -131,7 +184,7 @@ mod tests {
         std::fs::create_dir(t.path().join("etc")).expect("mkdir");
         assert_eq!(Target::parse(&p).expect("root").kind, TargetKind::Rootfs);
         assert_eq!(Target::parse(&format!("dir:{p}")).expect("forced").kind, TargetKind::Dir);
-        assert!(Target::parse("sbom:x.json").expect_err("later").0.contains("not supported"));
+        assert!(Target::parse("pcap:x.pcap").expect_err("later").0.contains("not supported"));
         assert!(Target::parse("bogus:x").expect_err("unknown").0.contains("unknown target scheme"));
         assert!(Target::parse("rootfs:/definitely/not/here").expect_err("missing").0.contains("cannot read"));
     }
