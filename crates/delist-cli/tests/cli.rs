@@ -520,3 +520,58 @@ fn diff_reports_removed_new_and_remaining_per_list() {
     std::fs::write(&junk, "{\"schema\": \"other\"}").expect("write");
     assert_eq!(delist(&["diff", &junk.display().to_string(), &before.display().to_string()]).status.code(), Some(2));
 }
+
+/// Builds a root holding one rpm database fixture at `rel` (and, for sqlite, the Fedora layout
+/// where /var/lib/rpm is a symlink into /usr/lib/sysimage).
+fn rpm_root(fixture_file: &str, rel: &str, symlinked: bool) -> tempfile::TempDir {
+    let t = tempfile::tempdir().expect("tempdir");
+    let dest = t.path().join(rel.trim_start_matches('/'));
+    std::fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
+    std::fs::copy(fixture(fixture_file), &dest).expect("copy fixture");
+    if symlinked {
+        std::fs::create_dir_all(t.path().join("var/lib")).expect("mkdir");
+        std::os::unix::fs::symlink("/usr/lib/sysimage/rpm", t.path().join("var/lib/rpm")).expect("symlink");
+    }
+    t
+}
+
+#[test]
+fn rpm_databases_in_every_format() {
+    for (file, rel, symlinked) in [
+        ("rpm/sqlite/rpmdb.sqlite", "/usr/lib/sysimage/rpm/rpmdb.sqlite", true),
+        ("rpm/ndb/Packages.db", "/usr/lib/sysimage/rpm/Packages.db", false),
+        ("rpm/bdb/Packages", "/var/lib/rpm/Packages", false),
+    ] {
+        let root = rpm_root(file, rel, symlinked);
+        let target = format!("rootfs:{}", root.path().display());
+        let out = delist(&["scan", &target, "-o", "json"]);
+        assert_eq!(out.status.code(), Some(1), "{file}: {}", stderr(&out));
+        let r = json(&out);
+        assert_eq!(findings(&r), vec![("kesl".into(), "kaspersky".into(), "confirmed".into())], "{file}");
+        let f = &r["findings"][0];
+        assert_eq!(f["artifact"]["kind"], "rpm");
+        assert_eq!(f["artifact"]["path"], rel, "{file}");
+        assert_eq!(f["remediation"], "dnf remove kesl");
+        assert_eq!(r["summary"]["artifacts"], 4, "{file}: one database read once, even through the symlink");
+        assert_eq!(r["summary"]["errors"], 0, "{file}: {}", r["errors"]);
+        let inv = json(&delist(&["inventory", &target, "-o", "json"]));
+        let hik = inv["artifacts"].as_array().expect("artifacts").iter().find(|a| a["name"] == "hik-demo-tool");
+        let hik = hik.unwrap_or_else(|| panic!("{file}: hik-demo-tool in the inventory"));
+        assert_eq!(hik["publisher"], "Hangzhou Hikvision Digital Technology Co.,Ltd.");
+        assert_eq!(hik["version"], "2:3.4.5-1", "{file}: epoch kept");
+    }
+}
+
+#[test]
+fn a_corrupt_rpm_database_is_an_error_not_a_crash() {
+    let root = rpm_root("rpm/ndb/Packages.db", "/var/lib/rpm/Packages.db", false);
+    let db = root.path().join("var/lib/rpm/Packages.db");
+    let mut bytes = std::fs::read(&db).expect("read");
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&db, &bytes).expect("write");
+    let out = delist(&["scan", &format!("rootfs:{}", root.path().display()), "-o", "json", "--fail-on", "never"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = json(&out);
+    assert!(r["summary"]["errors"].as_u64().unwrap_or(0) >= 1, "{r}");
+    assert_eq!(r["errors"][0]["path"], "/var/lib/rpm/Packages.db");
+}

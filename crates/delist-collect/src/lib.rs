@@ -15,8 +15,8 @@ pub mod homebrew;
 pub mod inventory;
 pub mod pacman;
 pub mod root;
+pub mod rpm;
 pub mod sbom;
-// pub mod rpm; (being written)
 pub mod snap;
 pub mod target;
 
@@ -80,7 +80,7 @@ pub trait Collector: Send + Sync {
 pub fn all() -> Vec<Box<dyn Collector>> {
     vec![
         Box::new(dpkg::Dpkg),
-        // Box::new(rpm::Rpm),
+        Box::new(rpm::Rpm),
         Box::new(apk::Apk),
         Box::new(pacman::Pacman),
         Box::new(snap::Snap),
