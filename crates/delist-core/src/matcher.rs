@@ -93,6 +93,7 @@ struct VendorEvidence {
     idents: Vec<usize>,
     by_publisher: bool,
     by_package: bool,
+    by_signer: bool,
 }
 
 impl<'c> Matcher<'c> {
@@ -289,6 +290,20 @@ impl<'c> Matcher<'c> {
                         });
                     }
                 }
+                Role::Signer => {
+                    let k = normalize::key(&f.value);
+                    for r in self.names.get(&k).into_iter().flatten() {
+                        let e = per.entry(r.vendor).or_default();
+                        e.by_signer = true;
+                        e.idents.extend(r.ident);
+                        e.evidence.push(Evidence {
+                            field: f.field.clone(),
+                            value: f.value.clone(),
+                            identifier: self.ident_label(*r, &f.value),
+                            strength: Confidence::Confirmed,
+                        });
+                    }
+                }
                 Role::Text | Role::Other => {}
             }
         }
@@ -380,11 +395,19 @@ impl<'c> Matcher<'c> {
     /// Every finding for one artifact under the selected lists on `today`.
     pub fn evaluate(&self, a: &Artifact, selection: &Selection, today: Date) -> Vec<Finding> {
         let mut out = Vec::new();
+        let signed = a.fields.iter().any(|f| f.role == Role::Signer);
         for (vi, mut ve) in self.gather(a) {
             let vendor = &self.catalog.vendors[vi];
             let mut confidence = ve.evidence.iter().map(|e| e.strength).max().unwrap_or(Confidence::Possible);
             if ve.by_package && ve.by_publisher {
                 confidence = Confidence::Confirmed;
+            }
+            // A signature by another company contradicts what the file says about its maker.
+            if signed && !ve.by_signer {
+                match confidence.lowered() {
+                    Some(c) => confidence = c,
+                    None => continue,
+                }
             }
             ve.idents.sort_unstable();
             ve.idents.dedup();
@@ -475,6 +498,13 @@ pub fn remediation(a: &Artifact) -> Option<String> {
         ArtifactKind::BrewCask => format!("brew uninstall --cask --zap {n}"),
         ArtifactKind::MdmApp => {
             format!("remove {n} with the device's management (an MDM uninstall or removal policy) and block reinstalls")
+        }
+        ArtifactKind::Executable
+        | ArtifactKind::AppBundle
+        | ArtifactKind::Installer
+        | ArtifactKind::MobileApp
+        | ArtifactKind::PackageFile => {
+            format!("uninstall the product {n} belongs to, then delete {} if it remains", a.path)
         }
         ArtifactKind::SbomComponent | ArtifactKind::SbomService => {
             format!("replace the dependency {n} and rebuild; update the SBOM")
@@ -742,6 +772,34 @@ until = 2021-01-01
         assert!(eval(&c, &comp("pkg:maven/example.acmeish/widget-lib@2.0")).is_empty());
         assert!(eval(&c, &comp("pkg:npm/example.acme/widget-lib@2.0")).is_empty());
         assert!(eval(&c, &comp("not a purl")).is_empty());
+    }
+
+    #[test]
+    fn signatures_confirm_and_contradict() {
+        use crate::model::Signer;
+        let c = catalog();
+        let signed = |org: &str, ok: Option<bool>| {
+            Artifact::new(ArtifactKind::Executable, "agent.exe", "/agent.exe", "t")
+                .field("pe.company_name", "Acme Widgets Co., Ltd.", Role::Publisher)
+                .signer(Signer { organization: Some(org.into()), digest_ok: ok, ..Signer::default() })
+        };
+        assert_eq!(eval(&c, &signed("Acme Widgets Co., Ltd.", Some(true)))[0].confidence, Confidence::Confirmed);
+        // Signed by someone else: the CompanyName claim drops from likely to possible.
+        assert_eq!(eval(&c, &signed("Example Corp", Some(true)))[0].confidence, Confidence::Possible);
+        // A tampered file's signature proves nothing, and contradicts nothing.
+        assert_eq!(eval(&c, &signed("Acme Widgets Co., Ltd.", Some(false)))[0].confidence, Confidence::Likely);
+        // Unsigned, claiming only: likely.
+        let unsigned = Artifact::new(ArtifactKind::Executable, "a.exe", "/a.exe", "t").field(
+            "pe.company_name",
+            "Acme",
+            Role::Publisher,
+        );
+        assert_eq!(eval(&c, &unsigned)[0].confidence, Confidence::Likely);
+        // Signed by another company, mentioning the vendor only in text: nothing.
+        let decoy = Artifact::new(ArtifactKind::Executable, "viewer.exe", "/viewer.exe", "t")
+            .field("pe.file_description", "Viewer for Acme cameras", Role::Text)
+            .signer(Signer { organization: Some("Example Corp".into()), digest_ok: Some(true), ..Signer::default() });
+        assert!(eval(&c, &decoy).is_empty());
     }
 
     #[test]

@@ -72,6 +72,16 @@ pub enum ArtifactKind {
     SbomService,
     /// An app record from an MDM/EDR/osquery app inventory.
     MdmApp,
+    /// An executable file (PE, ELF, Mach-O) found on disk.
+    Executable,
+    /// A macOS/iOS application bundle (`.app`).
+    AppBundle,
+    /// An installer (MSI, macOS .pkg).
+    Installer,
+    /// A mobile app package (Android APK, iOS IPA).
+    MobileApp,
+    /// A .deb or .rpm package file lying on disk (not installed).
+    PackageFile,
 }
 
 impl ArtifactKind {
@@ -88,6 +98,11 @@ impl ArtifactKind {
             Self::SbomComponent => "sbom-component",
             Self::SbomService => "sbom-service",
             Self::MdmApp => "mdm-app",
+            Self::Executable => "executable",
+            Self::AppBundle => "app-bundle",
+            Self::Installer => "installer",
+            Self::MobileApp => "mobile-app",
+            Self::PackageFile => "package-file",
         }
     }
 
@@ -95,7 +110,14 @@ impl ArtifactKind {
     /// SBOM components say their ecosystem in their purl instead.
     pub fn ecosystem(self) -> Option<&'static str> {
         match self {
-            Self::SbomComponent | Self::SbomService | Self::MdmApp => None,
+            Self::SbomComponent
+            | Self::SbomService
+            | Self::MdmApp
+            | Self::Executable
+            | Self::AppBundle
+            | Self::Installer
+            | Self::MobileApp
+            | Self::PackageFile => None,
             _ => Some(self.as_str()),
         }
     }
@@ -125,6 +147,10 @@ pub enum Role {
     /// Free text (summary, description). Never evidence: text that mentions a vendor is not the
     /// vendor's product.
     Text,
+    /// The organisation (or, lacking one, the common name) of a code-signing certificate that
+    /// signed the artifact. `confirmed` when it names a vendor and the signature's digest matches
+    /// the file; a signature by someone else contradicts publisher claims.
+    Signer,
     /// Anything else kept for the inventory (licence, architecture, source package).
     Other,
     /// An identifier of a catalog kind read from where that kind lives (an Android manifest's
@@ -166,6 +192,51 @@ pub struct Artifact {
     /// Every attribute read.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub fields: Vec<Field>,
+    /// The first code signature of a signed file (CONTRACT's inventory `signer`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub signer: Option<Signer>,
+    /// Further signatures (dual-signed and nested Authenticode signatures).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub other_signers: Vec<Signer>,
+}
+
+/// One code-signing identity read from a file's signature, without consulting a trust store.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signer {
+    /// The full subject distinguished name, RFC 4514 order as written in the certificate.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub subject: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub organization: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub common_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub issuer: Option<String>,
+    /// Serial number, upper-case hex.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub serial: Option<String>,
+    /// Certificate thumbprints, lower-case hex.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sha1: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sha256: Option<String>,
+    /// The issuing intermediate's TBS hash (what WDAC publisher rules pin), lower-case hex.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub issuer_tbs_sha256: Option<String>,
+    /// Signing time from the signature's authenticated attributes, RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub signing_time: Option<String>,
+    /// Apple code signatures.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub team_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub signing_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cdhash: Option<String>,
+    /// Whether the digest the signature signs matches the file's bytes (`false` = tampered);
+    /// `None` where it could not be computed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub digest_ok: Option<bool>,
 }
 
 impl Artifact {
@@ -185,6 +256,8 @@ impl Artifact {
             publisher: None,
             ids: Vec::new(),
             fields: Vec::new(),
+            signer: None,
+            other_signers: Vec::new(),
         }
     }
 
@@ -208,6 +281,26 @@ impl Artifact {
             self.publisher = Some(value.to_string());
         }
         self.fields.push(Field { field: field.to_string(), value: value.to_string(), role });
+        self
+    }
+
+    /// Records a signature: its organisation (or common name) becomes a `signer.organization`
+    /// field of role [`Role::Signer`] unless the digest is known not to match, and its Team ID a
+    /// `team-id` identifier.
+    pub fn signer(mut self, s: Signer) -> Self {
+        if s.digest_ok != Some(false) {
+            if let Some(org) = s.organization.clone().or_else(|| s.common_name.clone()) {
+                self = self.field("signer.organization", org, Role::Signer);
+            }
+            if let Some(team) = s.team_id.clone() {
+                self = self.field("signer.team_id", team, Role::Identifier(IdKind::TeamId));
+            }
+        }
+        if self.signer.is_none() {
+            self.signer = Some(s);
+        } else {
+            self.other_signers.push(s);
+        }
         self
     }
 
