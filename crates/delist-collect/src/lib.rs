@@ -10,6 +10,7 @@
 
 pub mod apk;
 pub mod dpkg;
+pub mod files;
 pub mod flatpak;
 pub mod homebrew;
 pub mod inventory;

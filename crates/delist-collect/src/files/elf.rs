@@ -1,0 +1,20 @@
+//! elf: placeholder until this format lands.
+
+use super::{FileFormat, FileView, Place};
+use delist_core::Artifact;
+
+pub struct Elf;
+
+impl FileFormat for Elf {
+    fn id(&self) -> &'static str {
+        "elf"
+    }
+
+    fn sniff(&self, _head: &[u8]) -> bool {
+        false
+    }
+
+    fn inspect(&self, _file: &dyn FileView, _place: Place<'_>) -> Result<Vec<Artifact>, String> {
+        Ok(Vec::new())
+    }
+}

@@ -1,0 +1,20 @@
+//! macho: placeholder until this format lands.
+
+use super::{FileFormat, FileView, Place};
+use delist_core::Artifact;
+
+pub struct MachO;
+
+impl FileFormat for MachO {
+    fn id(&self) -> &'static str {
+        "macho"
+    }
+
+    fn sniff(&self, _head: &[u8]) -> bool {
+        false
+    }
+
+    fn inspect(&self, _file: &dyn FileView, _place: Place<'_>) -> Result<Vec<Artifact>, String> {
+        Ok(Vec::new())
+    }
+}

@@ -1,0 +1,20 @@
+//! pe: placeholder until this format lands.
+
+use super::{FileFormat, FileView, Place};
+use delist_core::Artifact;
+
+pub struct Pe;
+
+impl FileFormat for Pe {
+    fn id(&self) -> &'static str {
+        "pe"
+    }
+
+    fn sniff(&self, _head: &[u8]) -> bool {
+        false
+    }
+
+    fn inspect(&self, _file: &dyn FileView, _place: Place<'_>) -> Result<Vec<Artifact>, String> {
+        Ok(Vec::new())
+    }
+}
