@@ -575,3 +575,93 @@ fn a_corrupt_rpm_database_is_an_error_not_a_crash() {
     assert!(r["summary"]["errors"].as_u64().unwrap_or(0) >= 1, "{r}");
     assert_eq!(r["errors"][0]["path"], "/var/lib/rpm/Packages.db");
 }
+
+fn own_catalog() -> String {
+    repo().join("crates/delist-cli/tests/fixtures/own-catalog").display().to_string()
+}
+
+/// Every package-database fixture, each made by its tool or in its documented layout (see the
+/// README beside each), through the whole pipeline: vendor, confidence, lists, artifact fields.
+#[test]
+fn package_databases_of_every_format() {
+    struct Case<'a> {
+        fixture: &'static str,
+        extra: &'a [&'a str],
+        want: (&'static str, &'static str, &'static str, &'static str),
+        list: &'static str,
+        path: &'static str,
+        remediation: &'static str,
+    }
+    let own = own_catalog();
+    let own = own.as_str();
+    let with_list = ["--catalog", own, "--lists", "example-org-ban"];
+    let with_catalog = ["--catalog", own];
+    let cases = [
+        Case {
+            fixture: "pacman/root",
+            extra: &[],
+            want: ("kesl", "kaspersky", "likely", "pacman"),
+            list: "us-bod-17-01",
+            path: "/var/lib/pacman/local/kesl-12.1.0-1/desc",
+            remediation: "pacman -Rns kesl",
+        },
+        Case {
+            fixture: "snap/root",
+            extra: &[],
+            want: ("kesl", "kaspersky", "likely", "snap"),
+            list: "us-bod-17-01",
+            path: "/var/lib/snapd/state.json",
+            remediation: "snap remove --purge kesl",
+        },
+        Case {
+            fixture: "apk/root",
+            extra: &with_list,
+            want: ("hostguard", "huawei", "likely", "apk"),
+            list: "example-org-ban",
+            path: "/lib/apk/db/installed",
+            remediation: "apk del hostguard",
+        },
+        Case {
+            fixture: "flatpak/root",
+            extra: &with_list,
+            want: ("com.hikvision.iVMS4200", "hikvision", "likely", "flatpak"),
+            list: "example-org-ban",
+            path: "",
+            remediation: "flatpak uninstall --delete-data com.hikvision.iVMS4200",
+        },
+        Case {
+            fixture: "homebrew/root",
+            extra: &with_catalog,
+            want: ("kaspersky-security-cloud", "kaspersky", "possible", "brew-cask"),
+            list: "us-bod-17-01",
+            path: "",
+            remediation: "brew uninstall --cask --zap kaspersky-security-cloud",
+        },
+    ];
+    for c in cases {
+        let target = format!("rootfs:{}", fixture(c.fixture));
+        let mut args = vec!["scan", target.as_str(), "-o", "json", "--fail-on", "possible"];
+        args.extend(c.extra);
+        let out = delist(&args);
+        assert_eq!(out.status.code(), Some(1), "{}: {}", c.fixture, stderr(&out));
+        let r = json(&out);
+        let (name, vendor, confidence, kind) = c.want;
+        assert_eq!(findings(&r), vec![(name.into(), vendor.into(), confidence.into())], "{}", c.fixture);
+        let f = &r["findings"][0];
+        assert_eq!(f["artifact"]["kind"], kind, "{}", c.fixture);
+        assert!(f["artifact"]["version"].is_string() || kind == "snap", "{}: version", c.fixture);
+        if !c.path.is_empty() {
+            assert_eq!(f["artifact"]["path"], c.path, "{}", c.fixture);
+        }
+        assert_eq!(f["remediation"], c.remediation, "{}", c.fixture);
+        let lists: Vec<&str> = f["lists"].as_array().expect("lists").iter().filter_map(|l| l["id"].as_str()).collect();
+        assert!(lists.contains(&c.list), "{}: {lists:?}", c.fixture);
+        assert_eq!(r["summary"]["errors"], 0, "{}: {}", c.fixture, r["errors"]);
+        // Without the user's catalog the official lists do not cover Huawei or Hikvision
+        // software (only their equipment), and delist says nothing.
+        if !c.extra.is_empty() && vendor != "kaspersky" {
+            let plain = delist(&["scan", &target, "-o", "json", "--fail-on", "possible"]);
+            assert_eq!(plain.status.code(), Some(0), "{}", c.fixture);
+        }
+    }
+}
