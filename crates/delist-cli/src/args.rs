@@ -80,7 +80,8 @@ pub struct ScanArgs {
     /// Policy file (default: ./delist.toml if present).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    /// Only these lists, by id (default: every binding list in force).
+    /// Only these lists: ids, or country:US, authority:TEXT, jurisdiction:TEXT (default: every
+    /// binding list in force).
     #[arg(long, value_name = "ID,...", value_delimiter = ',')]
     pub lists: Vec<String>,
     /// Skip paths matching GLOB (repeatable). Applies to file walks.

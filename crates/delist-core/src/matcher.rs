@@ -52,14 +52,39 @@ impl Selection {
         }
     }
 
-    /// The named lists, in the catalog's order. Unknown ids are returned as the error.
-    pub fn of_ids(catalog: &Catalog, ids: &[String]) -> Result<Self, Vec<String>> {
-        let unknown: Vec<String> = ids.iter().filter(|id| catalog.list(id).is_none()).cloned().collect();
+    /// The lists a selector names: a list id, or `country:US`, `authority:TEXT`,
+    /// `jurisdiction:TEXT` (case-insensitive; TEXT is a part of the field).
+    pub fn select<'c>(catalog: &'c Catalog, selector: &str) -> Vec<&'c List> {
+        let contains = |hay: &str, needle: &str| hay.to_lowercase().contains(&needle.to_lowercase());
+        catalog
+            .lists
+            .iter()
+            .filter(|l| match selector.split_once(':') {
+                Some(("country", c)) => l.country.eq_ignore_ascii_case(c),
+                Some(("authority", t)) => contains(&l.authority, t),
+                Some(("jurisdiction", t)) => contains(&l.jurisdiction, t),
+                _ => l.id == selector,
+            })
+            .collect()
+    }
+
+    /// The lists the selectors name, in the catalog's order. Selectors that name nothing are
+    /// returned as the error.
+    pub fn of_ids(catalog: &Catalog, selectors: &[String]) -> Result<Self, Vec<String>> {
+        let unknown: Vec<String> = selectors.iter().filter(|s| Self::select(catalog, s).is_empty()).cloned().collect();
         if !unknown.is_empty() {
             return Err(unknown);
         }
+        let chosen: Vec<&str> =
+            selectors.iter().flat_map(|s| Self::select(catalog, s)).map(|l| l.id.as_str()).collect();
         Ok(Self {
-            lists: catalog.lists.iter().enumerate().filter(|(_, l)| ids.contains(&l.id)).map(|(i, _)| i).collect(),
+            lists: catalog
+                .lists
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| chosen.contains(&l.id.as_str()))
+                .map(|(i, _)| i)
+                .collect(),
         })
     }
 
@@ -730,6 +755,18 @@ until = 2021-01-01
         let advice = Selection::of_ids(&c, &["advice".into()]).expect("known");
         assert!(Matcher::new(&c).evaluate(&zte, &advice, today()).is_empty());
         assert_eq!(Matcher::new(&c).evaluate(&zte, &advice, Date::constant(2020, 6, 1)).len(), 1);
+    }
+
+    #[test]
+    fn lists_are_selected_by_id_country_authority_or_jurisdiction() {
+        let c = catalog();
+        let ids = |sel: &[&str]| {
+            Selection::of_ids(&c, &sel.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .map(|s| s.ids(&c).into_iter().map(String::from).collect::<Vec<_>>())
+        };
+        assert_eq!(ids(&["phone-only"]), Ok(vec!["phone-only".to_string()]));
+        assert_eq!(ids(&["authority:a"]).map(|v| v.len()), Ok(4));
+        assert_eq!(ids(&["nope", "country:ZZ"]), Err(vec!["nope".to_string(), "country:ZZ".to_string()]));
     }
 
     #[test]

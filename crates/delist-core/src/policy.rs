@@ -126,8 +126,14 @@ impl Policy {
         let mut p = Policy { file: file.to_string(), ..Self::default() };
         if let Some(lists) = raw.lists {
             for l in &lists {
-                if catalog.list(l.get_ref()).is_none() {
-                    at(l.span().start, format!("unknown list {:?} in `lists`", l.get_ref()));
+                if crate::matcher::Selection::select(catalog, l.get_ref()).is_empty() {
+                    at(
+                        l.span().start,
+                        format!(
+                            "unknown list {:?} in `lists` (a list id, or country:, authority:, jurisdiction:)",
+                            l.get_ref()
+                        ),
+                    );
                 }
             }
             p.lists = Some(lists.into_iter().map(Spanned::into_inner).collect());
