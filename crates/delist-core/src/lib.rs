@@ -19,4 +19,5 @@ pub mod report;
 
 pub use catalog::Catalog;
 pub use matcher::{Matcher, Selection};
-pub use model::{Artifact, ArtifactKind, Confidence, Evidence, Field, Finding, Role, ScanError};
+pub use catalog::IdKind;
+pub use model::{Artifact, ArtifactKind, Confidence, Evidence, Field, Finding, Role, ScanError, Signer};
