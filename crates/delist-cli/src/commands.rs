@@ -199,7 +199,8 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
             eprintln!("delist: {}", n.message);
         }
     }
-    emit(&outputs, |f| delist_report::report(&report, f))?;
+    let cx = delist_report::Context { today, fail_on, catalog: Some(&catalog) };
+    emit(&outputs, |f| delist_report::report(&report, f, &cx))?;
     Ok(if report.fails(fail_on) { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
@@ -276,10 +277,10 @@ fn lists(a: &LookupArgs) -> Result<ExitCode> {
         None => catalog.lists.iter().collect(),
     };
     emit(&outputs, |f| match (f, &a.id) {
-        (Format::Json, Some(_)) => delist_report::json(chosen[0]),
-        (Format::Json, None) => delist_report::json(&chosen),
         (Format::Table, Some(_)) => delist_report::catalog::list_detail(chosen[0], today),
         (Format::Table, None) => delist_report::catalog::lists_table(&chosen),
+        (_, Some(_)) => delist_report::json(chosen[0]),
+        (_, None) => delist_report::json(&chosen),
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -306,10 +307,10 @@ fn vendors(a: &LookupArgs) -> Result<ExitCode> {
         .map(|v| VendorView { vendor: v, oui: catalog.oui.assignments.iter().filter(|o| o.vendor == v.id).collect() })
         .collect();
     emit(&outputs, |f| match (f, &a.id) {
-        (Format::Json, Some(_)) => delist_report::json(&views[0]),
-        (Format::Json, None) => delist_report::json(&views),
         (Format::Table, Some(_)) => delist_report::catalog::vendor_detail(chosen[0], &catalog),
         (Format::Table, None) => delist_report::catalog::vendors_table(&chosen, &catalog),
+        (_, Some(_)) => delist_report::json(&views[0]),
+        (_, None) => delist_report::json(&views),
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -321,15 +322,15 @@ fn explain(a: &ExplainArgs) -> Result<ExitCode> {
     let id = a.id.trim();
     if let Some(l) = catalog.list(id) {
         emit(&outputs, |f| match f {
-            Format::Json => delist_report::json(l),
             Format::Table => delist_report::catalog::list_detail(l, today),
+            _ => delist_report::json(l),
         })?;
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(v) = catalog.vendor(id) {
         emit(&outputs, |f| match f {
-            Format::Json => delist_report::json(v),
             Format::Table => delist_report::catalog::vendor_detail(v, &catalog),
+            _ => delist_report::json(v),
         })?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -339,8 +340,8 @@ fn explain(a: &ExplainArgs) -> Result<ExitCode> {
             .with_context(|| format!("{} is not a delist.report/1 document", path.display()))?;
         if let Some(finding) = report.findings.iter().find(|f| f.id == id) {
             emit(&outputs, |f| match f {
-                Format::Json => delist_report::json(finding),
                 Format::Table => explain_finding(finding),
+                _ => delist_report::json(finding),
             })?;
             return Ok(ExitCode::SUCCESS);
         }
@@ -363,10 +364,6 @@ fn explain(a: &ExplainArgs) -> Result<ExitCode> {
         bail!("{id:?} is no list, vendor, identifier, name or finding delist knows{hint}");
     }
     emit(&outputs, |f| match f {
-        Format::Json => delist_report::json(&serde_json::json!({
-            "identifiers": hits.iter().map(|(v, i)| serde_json::json!({"vendor": v.id, "identifier": i})).collect::<Vec<_>>(),
-            "names": named.iter().map(|v| &v.id).collect::<Vec<_>>(),
-        })),
         Format::Table => {
             let mut s = String::new();
             for (v, i) in &hits {
@@ -389,6 +386,10 @@ fn explain(a: &ExplainArgs) -> Result<ExitCode> {
             }
             s
         }
+        _ => delist_report::json(&serde_json::json!({
+            "identifiers": hits.iter().map(|(v, i)| serde_json::json!({"vendor": v.id, "identifier": i})).collect::<Vec<_>>(),
+            "names": named.iter().map(|v| &v.id).collect::<Vec<_>>(),
+        })),
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -434,10 +435,6 @@ fn catalog_check(dir: &Path, common: &Common) -> Result<ExitCode> {
         Ok(c) => {
             let idents: usize = c.vendors.iter().map(|v| v.identifiers.len()).sum();
             emit(&outputs, |f| match f {
-                Format::Json => delist_report::json(&serde_json::json!({
-                    "ok": true, "lists": c.lists.len(), "vendors": c.vendors.len(),
-                    "identifiers": idents, "oui": c.oui.assignments.len(), "problems": [],
-                })),
                 Format::Table => format!(
                     "{}: ok: {} lists, {} vendors, {} identifiers, {} MAC assignments\n",
                     dir.display(),
@@ -446,18 +443,22 @@ fn catalog_check(dir: &Path, common: &Common) -> Result<ExitCode> {
                     idents,
                     c.oui.assignments.len()
                 ),
+                _ => delist_report::json(&serde_json::json!({
+                    "ok": true, "lists": c.lists.len(), "vendors": c.vendors.len(),
+                    "identifiers": idents, "oui": c.oui.assignments.len(), "problems": [],
+                })),
             })?;
             Ok(ExitCode::SUCCESS)
         }
         Err(diags) => {
             emit(&outputs, |f| match f {
-                Format::Json => delist_report::json(&serde_json::json!({
+                Format::Table => diags.iter().map(|d| format!("{d}\n")).collect(),
+                _ => delist_report::json(&serde_json::json!({
                     "ok": false,
                     "problems": diags.iter().map(|d| serde_json::json!({
                         "file": d.file, "line": d.line, "column": d.column, "message": d.message,
                     })).collect::<Vec<_>>(),
                 })),
-                Format::Table => diags.iter().map(|d| format!("{d}\n")).collect(),
             })?;
             eprintln!("delist: error: {} problem(s) in {}", diags.len(), dir.display());
             Ok(ExitCode::from(2))

@@ -18,6 +18,6 @@ pub mod purl;
 pub mod report;
 
 pub use catalog::Catalog;
-pub use matcher::{Matcher, Selection};
 pub use catalog::IdKind;
+pub use matcher::{Matcher, Selection};
 pub use model::{Artifact, ArtifactKind, Confidence, Evidence, Field, Finding, Role, ScanError, Signer};

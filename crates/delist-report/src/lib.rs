@@ -6,16 +6,34 @@
 //! variant of [`Format`].
 
 pub mod catalog;
+pub mod csv;
+pub mod html;
+pub mod junit;
+pub mod sarif;
 pub mod table;
 
 use delist_core::report::{Diff, Inventory, Report};
+use delist_core::{Catalog, Confidence};
 use serde::Serialize;
+
+/// What renderers may need beyond the report: the date deadlines are counted from, the
+/// `--fail-on` level (JUnit failures), and the catalog (every deadline of a list).
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    pub today: jiff::civil::Date,
+    pub fail_on: Option<Confidence>,
+    pub catalog: Option<&'a Catalog>,
+}
 
 /// Output formats of `-o`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Table,
     Json,
+    Csv,
+    Sarif,
+    Junit,
+    Html,
 }
 
 impl Format {
@@ -23,10 +41,11 @@ impl Format {
         match s {
             "table" => Ok(Self::Table),
             "json" => Ok(Self::Json),
-            "csv" | "sarif" | "html" | "junit" => {
-                Err(format!("output format {s:?} is not supported by this version of delist yet (table, json)"))
-            }
-            _ => Err(format!("unknown output format {s:?} (table, json)")),
+            "csv" => Ok(Self::Csv),
+            "sarif" => Ok(Self::Sarif),
+            "junit" => Ok(Self::Junit),
+            "html" => Ok(Self::Html),
+            _ => Err(format!("unknown output format {s:?} (table, json, csv, sarif, junit, html)")),
         }
     }
 }
@@ -39,23 +58,29 @@ pub fn json<T: Serialize>(value: &T) -> String {
     s
 }
 
-pub fn report(r: &Report, format: Format) -> String {
+pub fn report(r: &Report, format: Format, cx: &Context<'_>) -> String {
     match format {
         Format::Json => json(r),
         Format::Table => table::report(r),
+        Format::Csv => csv::report(r),
+        Format::Sarif => sarif::report(r),
+        Format::Junit => junit::report(r, cx.fail_on),
+        Format::Html => html::report(r, cx),
     }
 }
 
+/// Inventories have table and JSON forms; the other formats are for findings.
 pub fn inventory(inv: &Inventory, format: Format) -> String {
     match format {
-        Format::Json => json(inv),
         Format::Table => table::inventory(inv),
+        _ => json(inv),
     }
 }
 
+/// Diffs have table and JSON forms.
 pub fn diff(d: &Diff, format: Format) -> String {
     match format {
-        Format::Json => json(d),
         Format::Table => table::diff(d),
+        _ => json(d),
     }
 }
