@@ -36,6 +36,31 @@ pub enum Command {
     Catalog(CatalogCommand),
     /// What was removed, what is new and what remains between two JSON reports (by finding id).
     Diff(DiffArgs),
+    /// Blocking and detection rules for other engines, from the lists in force.
+    Export(ExportArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ExportArgs {
+    /// santa, wdac, applocker, fapolicyd, osquery, fleet, yara, hosts, rpz.
+    #[arg(long, value_name = "F")]
+    pub format: String,
+    /// Add the certificates and file hashes a scan saw (a `delist scan -o json` report).
+    #[arg(long, value_name = "REPORT.json")]
+    pub from: Option<PathBuf>,
+    /// Only these lists: ids, or country:US, authority:TEXT, jurisdiction:TEXT (default: every
+    /// binding list in force).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub lists: Vec<String>,
+    /// Write the rules here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// More catalog files, layered over the built-in one.
+    #[arg(long = "catalog", value_name = "DIR")]
+    pub catalog: Vec<PathBuf>,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Args, Debug, Clone)]

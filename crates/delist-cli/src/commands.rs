@@ -1,6 +1,6 @@
 //! One function per command; each returns the exit code or an error (exit 2).
 
-use crate::args::{CatalogCommand, Cli, Command, Common, DiffArgs, ExplainArgs, LookupArgs, ScanArgs};
+use crate::args::{CatalogCommand, Cli, Command, Common, DiffArgs, ExplainArgs, ExportArgs, LookupArgs, ScanArgs};
 use crate::output::{emit, sinks};
 use anyhow::{Context, Result, anyhow, bail};
 use delist_collect::target::Target;
@@ -24,6 +24,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Vendors(a) => vendors(&a),
         Command::Explain(a) => explain(&a),
         Command::Diff(a) => diff(&a),
+        Command::Export(a) => export(&a),
         Command::Catalog(CatalogCommand::Check { dir, common }) => catalog_check(&dir, &common),
         Command::Catalog(CatalogCommand::ImportOui { files, out, registry_date, registry_source, common }) => {
             import_oui(&files, &out, registry_date.as_deref(), registry_source.as_deref(), &common)
@@ -261,6 +262,39 @@ fn diff(a: &DiffArgs) -> Result<ExitCode> {
     let d = Diff::between(&read_report(&a.old)?, &read_report(&a.new)?);
     emit(&outputs, |f| delist_report::diff(&d, f))?;
     Ok(if d.fails(fail_on) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn export(a: &ExportArgs) -> Result<ExitCode> {
+    use delist_report::export::{Engine, Input, render};
+    let engine = Engine::parse(&a.format).map_err(|e| anyhow!("--format: {e}"))?;
+    let catalog = load_catalog(&a.catalog)?;
+    let selection = if a.lists.is_empty() {
+        Selection::default_for(&catalog)
+    } else {
+        Selection::of_ids(&catalog, &a.lists).map_err(|u| anyhow!("--lists: unknown list(s): {}", u.join(", ")))?
+    };
+    let from = a.from.as_deref().map(read_report).transpose()?;
+    let matcher = Matcher::new(&catalog);
+    let identifiers = matcher.identifiers_in_force(&selection, today()?);
+    let lists: Vec<String> = selection.ids(&catalog).into_iter().map(String::from).collect();
+    let out = render(
+        engine,
+        &Input { identifiers: &identifiers, from: from.as_ref(), catalog_version: &catalog.version, lists: &lists },
+    );
+    match &a.out {
+        Some(p) => std::fs::write(p, &out.text).with_context(|| format!("writing {}", p.display()))?,
+        None => emit(&[crate::output::Sink { format: Format::Table, file: None }], |_| out.text.clone())?,
+    }
+    if !a.quiet {
+        eprintln!(
+            "delist: {} rules from {} identifiers in force; {} not expressible in {} (listed in the output)",
+            a.format,
+            identifiers.len() - out.unexpressed.len(),
+            out.unexpressed.len(),
+            a.format
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read_policy(path: &Path, catalog: &Catalog) -> Result<Policy> {

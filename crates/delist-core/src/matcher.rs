@@ -93,6 +93,14 @@ impl Selection {
     }
 }
 
+/// A catalog identifier with the selected lists that cover it.
+#[derive(Debug, Clone)]
+pub struct InForce<'c> {
+    pub vendor: &'c Vendor,
+    pub identifier: &'c crate::catalog::Identifier,
+    pub lists: Vec<String>,
+}
+
 /// The compiled catalog.
 pub struct Matcher<'c> {
     catalog: &'c Catalog,
@@ -412,6 +420,27 @@ impl<'c> Matcher<'c> {
                     binding: list.binding,
                     qualifier: (!qualifiers.is_empty()).then(|| qualifiers.join("; ")),
                 });
+            }
+        }
+        out
+    }
+
+    /// Every catalog identifier that a selected list covers on `today`, with those lists' ids:
+    /// what an export may block. An identifier of a product-scoped list (TikTok) is in force
+    /// only if it names that product; an equipment identifier only for lists that cover the
+    /// vendor's equipment.
+    pub fn identifiers_in_force(&self, selection: &Selection, today: Date) -> Vec<InForce<'c>> {
+        let mut out = Vec::new();
+        for (vi, v) in self.catalog.vendors.iter().enumerate() {
+            for (ii, id) in v.identifiers.iter().enumerate() {
+                let mut cats: HashSet<String> = v.categories_of(id).iter().cloned().collect();
+                if !id.kind.is_equipment() {
+                    cats.insert("software".into());
+                }
+                let lists = self.covering(selection, vi, id.product.as_deref(), &[ii], &cats, today);
+                if !lists.is_empty() {
+                    out.push(InForce { vendor: v, identifier: id, lists: lists.into_iter().map(|l| l.id).collect() });
+                }
             }
         }
         out
@@ -837,6 +866,19 @@ until = 2021-01-01
             .field("pe.file_description", "Viewer for Acme cameras", Role::Text)
             .signer(Signer { organization: Some("Example Corp".into()), digest_ok: Some(true), ..Signer::default() });
         assert!(eval(&c, &decoy).is_empty());
+    }
+
+    #[test]
+    fn identifiers_in_force_follow_list_scope() {
+        let c = catalog();
+        let m = Matcher::new(&c);
+        let only_phone = Selection::of_ids(&c, &["phone-only".into()]).expect("known");
+        let ids: Vec<String> =
+            m.identifiers_in_force(&only_phone, today()).iter().map(|i| i.identifier.label()).collect();
+        assert_eq!(ids, vec!["package.rpm:acme-phone"]);
+        let all = m.identifiers_in_force(&Selection::default_for(&c), today());
+        assert_eq!(all.len(), 4, "every acme identifier under all-acme");
+        assert!(all.iter().all(|i| i.lists.contains(&"all-acme".to_string())));
     }
 
     #[test]

@@ -198,6 +198,9 @@ pub struct Artifact {
     /// Further signatures (dual-signed and nested Authenticode signatures).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub other_signers: Vec<Signer>,
+    /// SHA-256 of the file, lower-case hex, for files read whole (exports pin it).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sha256: Option<String>,
 }
 
 /// One code-signing identity read from a file's signature, without consulting a trust store.
@@ -258,6 +261,7 @@ impl Artifact {
             fields: Vec::new(),
             signer: None,
             other_signers: Vec::new(),
+            sha256: None,
         }
     }
 
@@ -379,6 +383,11 @@ pub struct ArtifactRef {
     pub target: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub host: Option<String>,
+    /// The file's signer and hash, where read: `delist export --from` pins them.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub signer: Option<Signer>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sha256: Option<String>,
 }
 
 impl From<&Artifact> for ArtifactRef {
@@ -390,6 +399,8 @@ impl From<&Artifact> for ArtifactRef {
             path: a.path.clone(),
             target: a.target.clone(),
             host: a.host.clone(),
+            signer: a.signer.clone(),
+            sha256: a.sha256.clone(),
         }
     }
 }

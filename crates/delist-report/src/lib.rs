@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod csv;
+pub mod export;
 pub mod html;
 pub mod junit;
 pub mod sarif;
