@@ -251,3 +251,121 @@ impl Policy {
         notices
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{SourceFile, load};
+    use crate::model::{ArtifactKind, ArtifactRef, Evidence, ListRef};
+
+    fn catalog() -> Catalog {
+        let f = |rel: &str, text: &str| SourceFile { name: rel.into(), rel: rel.into(), text: text.into() };
+        load(&[
+            f("vendors/acme.toml", "[vendor]\nid = \"acme\"\nname = \"Acme\"\nsources = [\"https://example.org\"]\n"),
+            f("vendors/other.toml", "[vendor]\nid = \"other\"\nname = \"Other\"\nsources = [\"https://example.org\"]\n"),
+            f(
+                "lists/ban.toml",
+                "[list]\nid = \"ban\"\ntitle = \"T\"\nauthority = \"A\"\nbinding = true\nsources = [\"https://example.org\"]\n[[covers]]\nvendor = \"acme\"\nscope = \"all\"\n",
+            ),
+        ])
+        .expect("valid")
+    }
+
+    fn finding(id: &str, vendor: &str, path: &str, value: &str) -> Finding {
+        Finding {
+            id: id.into(),
+            vendor: vendor.into(),
+            vendor_name: vendor.into(),
+            product: None,
+            confidence: Confidence::Likely,
+            lists: vec![ListRef {
+                id: "ban".into(),
+                title: "T".into(),
+                authority: "A".into(),
+                deadline: None,
+                binding: true,
+                qualifier: None,
+            }],
+            artifact: ArtifactRef {
+                kind: ArtifactKind::SbomComponent,
+                name: "x".into(),
+                version: None,
+                path: path.into(),
+                target: "t".into(),
+                host: None,
+                signer: None,
+                sha256: None,
+            },
+            evidence: vec![Evidence {
+                field: "cyclonedx.purl".into(),
+                value: value.into(),
+                identifier: "x".into(),
+                strength: Confidence::Likely,
+            }],
+            waiver: None,
+            remediation: None,
+        }
+    }
+
+    const W: &str = "owner = \"o\"\napprover = \"a\"\nreason = \"r\"\n";
+
+    #[test]
+    fn each_matcher_kind_waives_only_what_it_names() {
+        let c = catalog();
+        let today = Date::constant(2026, 11, 28);
+        for (matcher, waived) in [
+            ("finding = \"00000000000000a1\"", vec!["00000000000000a1"]),
+            ("vendor = \"acme\"", vec!["00000000000000a1", "00000000000000a2"]),
+            ("list = \"ban\"", vec!["00000000000000a1", "00000000000000a2", "00000000000000a3"]),
+            ("path = \"/opt/legacy/**\"", vec!["00000000000000a2"]),
+            ("purl = \"pkg:npm/left-pad@1.0.0\"", vec!["00000000000000a3"]),
+        ] {
+            let p = Policy::parse("p.toml", &format!("[[waiver]]\n{matcher}\n{W}expires = 2027-01-01\n"), &c)
+                .expect("valid policy");
+            let mut fs = vec![
+                finding("00000000000000a1", "acme", "/usr/bin/a", "pkg:npm/a@1"),
+                finding("00000000000000a2", "acme", "/opt/legacy/b", "pkg:npm/b@1"),
+                finding("00000000000000a3", "other", "/srv/c", "pkg:npm/left-pad@1.0.0"),
+            ];
+            let notices = p.apply(&mut fs, today);
+            assert!(notices.is_empty(), "{matcher}: {notices:?}");
+            let got: Vec<&str> = fs.iter().filter(|f| f.waiver.is_some()).map(|f| f.id.as_str()).collect();
+            assert_eq!(got, waived, "{matcher}");
+        }
+    }
+
+    #[test]
+    fn expired_and_unused_waivers_are_reported() {
+        let c = catalog();
+        let today = Date::constant(2026, 11, 28);
+        let text = format!(
+            "[[waiver]]\nvendor = \"acme\"\n{W}expires = 2026-11-28\n\n[[waiver]]\nvendor = \"other\"\n{W}expires = 2027-01-01\n"
+        );
+        let p = Policy::parse("p.toml", &text, &c).expect("valid");
+        let mut fs = vec![finding("00000000000000a1", "acme", "/a", "v")];
+        let notices = p.apply(&mut fs, today);
+        assert!(fs[0].waiver.is_none(), "a waiver expiring today no longer waives");
+        assert_eq!(notices.len(), 2);
+        assert_eq!(notices[0].kind, "expired-waiver");
+        assert!(notices[0].message.starts_with("p.toml:1:"), "{}", notices[0].message);
+        assert_eq!(notices[1].kind, "unused-waiver");
+        assert!(notices[1].message.starts_with("p.toml:8:"), "{}", notices[1].message);
+    }
+
+    #[test]
+    fn every_error_has_its_position() {
+        let c = catalog();
+        let text = "lists = [\"ban\", \"nope\"]\nfail_on = \"often\"\nallow_only = [\"ghost\"]\n\n[[waiver]]\nreason = \"r\"\n\n[[waiver]]\nvendor = \"acme\"\n{W}path = \"[\"\nexpires = 2027-01-01\n"
+            .replace("{W}", W);
+        let diags = Policy::parse("p.toml", &text, &c).expect_err("invalid");
+        let at: Vec<(usize, usize, &str)> =
+            diags.iter().map(|d| (d.line, d.column, d.message.split(' ').next().unwrap_or(""))).collect();
+        assert!(at.contains(&(1, 17, "unknown")), "{at:?}");
+        assert!(at.contains(&(2, 11, "fail_on:")), "{at:?}");
+        assert!(at.contains(&(3, 15, "unknown")), "{at:?}");
+        assert!(diags.iter().any(|d| d.line == 5 && d.message.contains("at least one of")), "{diags:?}");
+        assert!(diags.iter().any(|d| d.line == 5 && d.message.contains("needs `expires`")), "{diags:?}");
+        assert!(diags.iter().any(|d| d.line == 8 && d.message.contains("waiver path")), "{diags:?}");
+        assert!(Policy::parse("p.toml", "fail_on = ", &c).is_err_and(|d| d[0].line == 1));
+    }
+}
