@@ -122,6 +122,13 @@ pub struct ScanArgs {
     /// Worker threads (default: the number of cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Skip files larger than this many bytes in file walks (default 536870912, 512 MiB); they
+    /// are counted, not read.
+    #[arg(long = "max-file-size", value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// Read installed-package databases only, no file walk (tests, quick inventories).
+    #[arg(long = "no-walk", hide = true)]
+    pub no_walk: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -115,6 +115,17 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
         a.targets.iter().map(|t| Target::parse(t).map_err(|e| anyhow!("{e}"))).collect::<Result<_>>()?
     };
     let mut targets = targets;
+    let walk = delist_collect::walk::WalkOptions {
+        exclude: a.exclude.clone(),
+        one_file_system: a.one_file_system,
+        max_file_size: a.max_file_size.unwrap_or(delist_collect::walk::DEFAULT_MAX_FILE_SIZE),
+        threads: a.threads.unwrap_or(0),
+        enabled: !a.no_walk,
+    };
+    walk.check().map_err(|e| anyhow!("{e}"))?;
+    for t in &mut targets {
+        t.walk = walk.clone();
+    }
     if !a.map.is_empty() {
         let mut mapping = delist_collect::inventory::Mapping::default();
         for m in &a.map {
@@ -123,6 +134,7 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
                 .ok_or_else(|| anyhow!("--map {m}: expected COLUMN=FIELD, e.g. --map 'Device Name=device'"))?;
             mapping.columns.push((col.to_string(), field.to_string()));
         }
+        mapping.validate().map_err(|e| anyhow!("{e}"))?;
         for t in &mut targets {
             t.mapping = mapping.clone();
         }
@@ -148,18 +160,39 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
             errors: Vec::new(),
         }
     };
+    let mut walk_notes = Vec::new();
     for t in &targets {
+        // The walk reports its file count a few times a second: the bar shows each, -v one
+        // every few seconds.
+        let last_count = std::cell::Cell::new(None::<std::time::Instant>);
         let progress = |step: &str| {
             if let Some(b) = &bar {
                 b.set_message(format!("{}: {step}", t.input));
             } else if verbose {
+                if step.starts_with("files: ") {
+                    if last_count.get().is_some_and(|l| l.elapsed() < std::time::Duration::from_secs(5)) {
+                        return;
+                    }
+                    last_count.set(Some(std::time::Instant::now()));
+                }
                 eprintln!("delist: {}: {step}", t.input);
             }
         };
-        t.collect(&mut sink, &progress);
+        let stats = t.collect(&mut sink, &progress);
+        if stats.too_large > 0 {
+            walk_notes.push(format!(
+                "delist: {}: {} file(s) over --max-file-size ({} bytes) not read",
+                t.input, stats.too_large, walk.max_file_size
+            ));
+        }
     }
     if let Some(b) = bar {
         b.finish_and_clear();
+    }
+    if !a.common.quiet {
+        for n in &walk_notes {
+            eprintln!("{n}");
+        }
     }
     let report_targets: Vec<delist_core::report::Target> = targets
         .iter()

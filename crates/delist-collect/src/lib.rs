@@ -20,6 +20,7 @@ pub mod rpm;
 pub mod sbom;
 pub mod snap;
 pub mod target;
+pub mod walk;
 
 use delist_core::{Artifact, ScanError};
 pub use root::Root;

@@ -4,6 +4,7 @@
 //! forces the kind. Kinds that later collectors will serve are recognised here so the error
 //! says what is missing rather than "no such file".
 
+use crate::walk::{WalkOptions, WalkStats};
 use crate::{Context, Root, Sink, all};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -43,6 +44,9 @@ pub struct Target {
     pub path: PathBuf,
     /// `--map column=field` for inventories whose headers delist does not know.
     pub mapping: crate::inventory::Mapping,
+    /// `--exclude`, `--one-file-system`, `--max-file-size`, `--threads` for the file walk of
+    /// `dir:`, `rootfs:` and live targets.
+    pub walk: WalkOptions,
 }
 
 /// How many bytes of a file are read to tell what it is.
@@ -78,7 +82,13 @@ fn looks_like_root(p: &Path) -> bool {
 impl Target {
     /// This machine.
     pub fn live() -> Self {
-        Self { input: "live".into(), kind: TargetKind::Live, path: PathBuf::from("/"), mapping: Default::default() }
+        Self {
+            input: "live".into(),
+            kind: TargetKind::Live,
+            path: PathBuf::from("/"),
+            mapping: Default::default(),
+            walk: WalkOptions::default(),
+        }
     }
 
     /// Parses a target argument.
@@ -113,10 +123,10 @@ impl Target {
                 Some(TargetKind::Sbom | TargetKind::Inventory) => {
                     Err(TargetError(format!("{arg}: an {}: target is a file, not a directory", scheme.unwrap_or(""))))
                 }
-                Some(k) => Ok(Self { input: arg.into(), kind: k, path, mapping }),
+                Some(k) => Ok(Self { input: arg.into(), kind: k, path, mapping, walk: WalkOptions::default() }),
                 None => {
                     let k = if looks_like_root(&path) { TargetKind::Rootfs } else { TargetKind::Dir };
-                    Ok(Self { input: arg.into(), kind: k, path, mapping })
+                    Ok(Self { input: arg.into(), kind: k, path, mapping, walk: WalkOptions::default() })
                 }
             };
         }
@@ -139,34 +149,46 @@ impl Target {
                 }
             }
         };
-        Ok(Self { input: arg.into(), kind, path, mapping })
+        Ok(Self { input: arg.into(), kind, path, mapping, walk: WalkOptions::default() })
     }
 
-    /// Runs every collector that applies to this target. `progress` is told each step.
-    pub fn collect(&self, out: &mut dyn Sink, progress: &dyn Fn(&str)) {
+    /// Runs every collector that applies to this target: the package databases of a root, then
+    /// the file walk ([`crate::walk`]). `progress` is told each step and, during the walk, the
+    /// number of files seen. Returns what the walk saw (zero when there was none).
+    pub fn collect(&self, out: &mut dyn Sink, progress: &dyn Fn(&str)) -> WalkStats {
         let root = Root::new(&self.path);
         let label = match self.kind {
             TargetKind::Live => "live".to_string(),
             _ => self.input.clone(),
         };
         let cx = Context { target: &label, root: &root };
+        let walk = |out: &mut dyn Sink| -> WalkStats {
+            if !self.walk.enabled {
+                return WalkStats::default();
+            }
+            progress("files");
+            let tell = |n: u64| progress(&format!("files: {n}"));
+            crate::walk::walk(&self.path, &label, self.kind, &self.walk, out, &tell)
+        };
         match self.kind {
             TargetKind::Live | TargetKind::Rootfs => {
                 for c in all() {
                     progress(c.id());
                     c.collect(&cx, out);
                 }
+                walk(out)
             }
-            // A plain folder holds files, not an installed system: its collectors are the
-            // per-file ones (executables, installers), which arrive with the file walk.
-            TargetKind::Dir => {}
+            // A plain folder holds files, not an installed system: only the walk applies.
+            TargetKind::Dir => walk(out),
             TargetKind::Sbom => {
                 progress("sbom");
                 crate::sbom::collect_file(&self.path, &label, out);
+                WalkStats::default()
             }
             TargetKind::Inventory => {
                 progress("inventory");
                 crate::inventory::collect_file(&self.path, &label, &self.mapping, out);
+                WalkStats::default()
             }
         }
     }

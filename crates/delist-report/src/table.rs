@@ -67,7 +67,11 @@ pub fn report(r: &Report) -> String {
                     f.product.clone().unwrap_or_default(),
                     format!("{} {}", f.artifact.kind, f.artifact.name),
                     f.artifact.version.clone().unwrap_or_default(),
-                    f.artifact.path.clone(),
+                    // An app inventory's finding is on a device: name it, `DEVICE:/file`.
+                    match &f.artifact.host {
+                        Some(h) => format!("{h}:{}", f.artifact.path),
+                        None => f.artifact.path.clone(),
+                    },
                     lists.join(","),
                 ]
             })

@@ -1,21 +1,300 @@
-//! archive: placeholder until this format lands.
+//! archive: zip (and .jar, .nupkg, .crx, which are zip inside), tar, and tar compressed with
+//! gzip, xz or zstd — looked into recursively.
+//!
+//! Owns opening archives and handing each regular member to the format that claims it (by the
+//! member's magic bytes, through [`crate::files::formats`]), as [`Bytes`] held in memory, with
+//! `archive-path!member-path` as its path. Only a member's first bytes are unpacked to sniff it
+//! (see [`SHORT_HEAD`]); the rest only if a format claims it.
+//!
+//! Hostile archives are bounded: nesting stops at [`MAX_DEPTH`]; each archive may hold at most
+//! [`MAX_ENTRIES`] entries; a member is read whole only up to [`MAX_MEMBER`] bytes; everything
+//! unpacked from one file on disk, nested archives included, counts against [`MAX_EXPANDED`]
+//! bytes and [`MAX_RATIO`] times that file's size. A zip bomb (members that overlap, sizes that
+//! pass those bounds) is refused with an error, never followed.
+//!
+//! It must never write anything to disk, follow a member's path, or execute anything.
 
-use super::{FileFormat, FileView, Place};
+mod stream;
+mod tar;
+mod zip;
+
+pub(crate) use stream::{Codec, ViewReader, inflate_head, read_capped};
+pub(crate) use tar::{Next as TarNext, Source as TarSource, for_each as tar_members};
+
+use super::{Bytes, FileFormat, FileView, HEAD, Inspection, Place};
 use delist_core::Artifact;
+use stream::{HeadInflater, Meter, Pool, fill, is_refusal};
+
+/// How deep archives are opened inside archives: a file on disk is depth 0, its members 1.
+pub const MAX_DEPTH: usize = 4;
+/// Entries (members, directories, links) one archive may hold.
+pub const MAX_ENTRIES: usize = 100_000;
+/// The largest member read whole into memory to be inspected.
+pub const MAX_MEMBER: u64 = 256 << 20;
+/// Bytes unpacked from one file on disk, nested archives included.
+pub const MAX_EXPANDED: u64 = 4 << 30;
+/// How many times its own size one file may expand to, once past [`RATIO_FLOOR`].
+pub const MAX_RATIO: u64 = 100;
+/// Below this many unpacked bytes the ratio is not checked (a small file of zeros is no bomb).
+pub const RATIO_FLOOR: u64 = 64 << 20;
+/// How much of a zip member is unpacked to sniff it first: every format's magic fits, except
+/// those [`wants_more`] sees the start of, which are unpacked to [`HEAD`]. A jar of 50,000 classes
+/// costs 50,000 small inflates, not 50,000 × [`HEAD`] bytes.
+const SHORT_HEAD: usize = 128;
+
+/// Whether a member's first [`SHORT_HEAD`] bytes may belong to a format that sniffs further: a
+/// PE (its header sits where the DOS header says), a zip (whose first names tell an APK), or a
+/// tar (its magic is at byte 257; its mode field, octal, at byte 100).
+fn wants_more(head: &[u8]) -> bool {
+    head.starts_with(b"MZ")
+        || head.starts_with(b"PK")
+        || (head.first().is_some_and(|b| *b != 0)
+            && head.get(100..107).is_some_and(|m| m.iter().all(|c| matches!(c, b'0'..=b'7' | b' ' | 0))))
+}
 
 pub struct Archive;
+
+/// What kind of archive the first bytes say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Zip,
+    Tar,
+    CompressedTar(Codec),
+}
+
+fn kind(head: &[u8]) -> Option<Kind> {
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"Cr24") {
+        return Some(Kind::Zip);
+    }
+    if tar::is_header(head) {
+        return Some(Kind::Tar);
+    }
+    let codec = Codec::sniff(head)?;
+    if !codec.header_ok(head) {
+        return None;
+    }
+    match codec {
+        // Deflate streams from their first bytes: only gzipped tars are claimed.
+        Codec::Gzip => tar::is_header(&inflate_head(codec, head, tar::BLOCK)).then_some(Kind::CompressedTar(codec)),
+        // An xz or zstd block can be far larger than the head: decided when opened.
+        Codec::Xz | Codec::Zstd => Some(Kind::CompressedTar(codec)),
+    }
+}
+
+/// Unpacking allowed for one file on disk and everything nested in it.
+fn budget_for(len: u64) -> Pool {
+    Pool::new(MAX_EXPANDED.min(RATIO_FLOOR.max(MAX_RATIO.saturating_mul(len))))
+}
+
+fn charge(budget: &Pool, n: u64) -> Result<(), String> {
+    budget.take(n).map_err(|e| e.to_string())
+}
 
 impl FileFormat for Archive {
     fn id(&self) -> &'static str {
         "archive"
     }
 
-    fn sniff(&self, _head: &[u8]) -> bool {
-        false
+    fn sniff(&self, head: &[u8]) -> bool {
+        kind(head).is_some()
     }
 
-    fn inspect(&self, _file: &dyn FileView, _place: Place<'_>) -> Result<Vec<Artifact>, String> {
-        Ok(Vec::new())
+    fn inspect(&self, file: &dyn FileView, place: Place<'_>) -> Result<Vec<Artifact>, String> {
+        let ins = self.inspect_parts(file, place)?;
+        match ins.errors.first() {
+            Some((path, e)) if ins.artifacts.is_empty() => Err(format!("{path}: {e}")),
+            _ => Ok(ins.artifacts),
+        }
+    }
+
+    fn inspect_parts(&self, file: &dyn FileView, place: Place<'_>) -> Result<Inspection, String> {
+        let formats = super::formats();
+        let budget = budget_for(file.len());
+        let mut out = Inspection::default();
+        open(&formats, file, place, &budget, &mut out)?;
+        Ok(out)
     }
 }
-pub const MAX_DEPTH: usize = 4;
+
+/// Opens one archive (on disk or a member held in memory) and inspects its members into `out`.
+fn open(
+    formats: &[Box<dyn FileFormat>],
+    file: &dyn FileView,
+    place: Place<'_>,
+    budget: &Pool,
+    out: &mut Inspection,
+) -> Result<(), String> {
+    if place.depth >= MAX_DEPTH {
+        return Err(format!("archive nested {} deep: not opened (the limit is {MAX_DEPTH})", place.depth));
+    }
+    let head = file.read_at(0, HEAD).map_err(|e| format!("cannot read: {e}"))?;
+    match kind(&head) {
+        Some(Kind::Zip) => open_zip(formats, file, place, budget, out),
+        Some(Kind::Tar) => {
+            let mut src = TarSource::View(ViewReader::new(file, 0, file.len()));
+            open_tar(formats, &mut src, place, budget, out)
+        }
+        Some(Kind::CompressedTar(codec)) => {
+            if codec != Codec::Gzip {
+                let dec = codec
+                    .decoder(ViewReader::new(file, 0, file.len()))
+                    .map_err(|e| format!("{}: {e}", codec.name()))?;
+                let mut first = [0u8; tar::BLOCK];
+                let got = fill(&mut Meter::pooled(dec, budget.clone()), &mut first)
+                    .map_err(|e| format!("{}: cannot decompress: {e}", codec.name()))?;
+                if got < tar::BLOCK || !tar::is_header(&first) {
+                    // Compressed, but not a tar: nothing inside to look at.
+                    return Ok(());
+                }
+            }
+            let raw = ViewReader::new(file, 0, file.len());
+            let dec = codec.decoder(raw).map_err(|e| format!("{}: {e}", codec.name()))?;
+            let mut src = TarSource::Stream(Box::new(Meter::pooled(dec, budget.clone())));
+            let r = open_tar(formats, &mut src, place, budget, out);
+            r.map_err(|e| if e.contains(stream::REFUSED) { e } else { format!("{}: {e}", codec.name()) })
+        }
+        None => Err("not a zip or tar archive".into()),
+    }
+}
+
+fn member_path(place: Place<'_>, name: &str) -> String {
+    format!("{}!{}", place.path, name)
+}
+
+/// Hands one member, read whole, to the format that claimed it.
+fn inspect_member(
+    formats: &[Box<dyn FileFormat>],
+    format: &dyn FileFormat,
+    data: &[u8],
+    path: &str,
+    place: Place<'_>,
+    budget: &Pool,
+    out: &mut Inspection,
+) {
+    let inner = Place { path, target: place.target, depth: place.depth + 1 };
+    let file = Bytes(data);
+    if format.id() == "archive" {
+        let mut nested = Inspection::default();
+        match open(formats, &file, inner, budget, &mut nested) {
+            Ok(()) => {}
+            Err(e) => nested.errors.push((path.to_string(), e)),
+        }
+        out.artifacts.append(&mut nested.artifacts);
+        out.errors.append(&mut nested.errors);
+        return;
+    }
+    match format.inspect_parts(&file, inner) {
+        Ok(mut ins) => {
+            out.artifacts.append(&mut ins.artifacts);
+            out.errors.append(&mut ins.errors);
+        }
+        Err(e) => out.errors.push((path.to_string(), format!("{}: {e}", format.id()))),
+    }
+}
+
+fn claim<'f>(formats: &'f [Box<dyn FileFormat>], head: &[u8]) -> Option<&'f dyn FileFormat> {
+    formats.iter().find(|f| f.sniff(head)).map(|f| f.as_ref())
+}
+
+fn open_zip(
+    formats: &[Box<dyn FileFormat>],
+    file: &dyn FileView,
+    place: Place<'_>,
+    budget: &Pool,
+    out: &mut Inspection,
+) -> Result<(), String> {
+    let dir = zip::directory(file, MAX_ENTRIES)?;
+    if dir.declared > RATIO_FLOOR && dir.declared / file.len().max(1) > MAX_RATIO {
+        return Err(format!(
+            "members declare {} bytes unpacked from a {}-byte file (over {MAX_RATIO} times): a zip bomb, refused",
+            dir.declared,
+            file.len()
+        ));
+    }
+    let (mut encrypted, mut unsupported) = (0usize, 0usize);
+    let mut inflater = HeadInflater::new();
+    for e in dir.entries.iter().filter(|e| e.regular() && e.size > 0) {
+        if e.encrypted() {
+            encrypted += 1;
+            continue;
+        }
+        if !e.supported() {
+            unsupported += 1;
+            continue;
+        }
+        let path = member_path(place, &e.name);
+        let mut head = zip::head(file, e, SHORT_HEAD, &mut inflater);
+        if let Ok(h) = &head
+            && wants_more(h)
+            && e.size > h.len() as u64
+        {
+            head = zip::head(file, e, HEAD, &mut inflater);
+        }
+        let head = match head {
+            Ok(h) => h,
+            Err(err) => {
+                out.errors.push((path, err));
+                continue;
+            }
+        };
+        charge(budget, head.len() as u64)?;
+        let Some(format) = claim(formats, &head) else { continue };
+        charge(budget, e.size.saturating_sub(head.len() as u64))?;
+        match zip::read(file, e, MAX_MEMBER) {
+            Ok(data) => inspect_member(formats, format, &data, &path, place, budget, out),
+            Err(err) => out.errors.push((path, err)),
+        }
+    }
+    if encrypted + unsupported > 0 {
+        out.errors.push((
+            place.path.to_string(),
+            format!(
+                "{encrypted} encrypted member(s) and {unsupported} with an unsupported compression method not read"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn open_tar(
+    formats: &[Box<dyn FileFormat>],
+    src: &mut TarSource<'_>,
+    place: Place<'_>,
+    budget: &Pool,
+    out: &mut Inspection,
+) -> Result<(), String> {
+    tar_members(src, MAX_ENTRIES, |m, r| {
+        if m.size == 0 {
+            return Ok(TarNext::Continue);
+        }
+        let path = member_path(place, &m.name);
+        let mut head = vec![0u8; usize::try_from(m.size).unwrap_or(usize::MAX).min(HEAD)];
+        let got = fill(r, &mut head).map_err(|e| refusal_or(e, &path))?;
+        if got < head.len() {
+            return Err(format!("{path}: truncated: member data cut short"));
+        }
+        let Some(format) = claim(formats, &head) else { return Ok(TarNext::Continue) };
+        if m.size > MAX_MEMBER {
+            out.errors.push((
+                path,
+                format!("member is {} bytes, over the {MAX_MEMBER}-byte limit for files inside archives", m.size),
+            ));
+            return Ok(TarNext::Continue);
+        }
+        let mut data = head;
+        let rest = read_capped(r, MAX_MEMBER, "member").map_err(|e| refusal_or(e, &path))?;
+        data.extend_from_slice(&rest);
+        if (data.len() as u64) < m.size {
+            return Err(format!("{path}: truncated: member data cut short"));
+        }
+        inspect_member(formats, format, &data, &path, place, budget, out);
+        Ok(TarNext::Continue)
+    })
+}
+
+fn refusal_or(e: std::io::Error, path: &str) -> String {
+    if is_refusal(&e) { e.to_string() } else { format!("{path}: {e}") }
+}
+
+#[cfg(test)]
+mod tests;

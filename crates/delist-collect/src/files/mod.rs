@@ -16,6 +16,8 @@ pub mod macho;
 pub mod msi;
 pub mod pe;
 pub mod pkgfile;
+pub mod plist;
+pub mod xar;
 
 use delist_core::Artifact;
 use std::io;
@@ -79,6 +81,19 @@ pub trait FileFormat: Send + Sync {
     /// Reads the file into artifacts. An error names what was expected; it is reported under
     /// `errors` and never stops the walk.
     fn inspect(&self, file: &dyn FileView, place: Place<'_>) -> Result<Vec<Artifact>, String>;
+    /// Like [`FileFormat::inspect`], keeping problems with parts of the file (an archive's
+    /// members) beside what the rest gave. Formats whose files hold other files override it.
+    fn inspect_parts(&self, file: &dyn FileView, place: Place<'_>) -> Result<Inspection, String> {
+        self.inspect(file, place).map(|artifacts| Inspection { artifacts, errors: Vec::new() })
+    }
+}
+
+/// What one file gave: its artifacts, and the parts of it (members of an archive, by
+/// `archive!member` path) that could not be read, each with its error.
+#[derive(Debug, Default)]
+pub struct Inspection {
+    pub artifacts: Vec<Artifact>,
+    pub errors: Vec<(String, String)>,
 }
 
 /// Every per-file format, in the order they are asked (the first that sniffs yes reads the file).
@@ -87,6 +102,7 @@ pub fn formats() -> Vec<Box<dyn FileFormat>> {
         Box::new(pe::Pe),
         Box::new(elf::Elf),
         Box::new(macho::MachO),
+        Box::new(xar::Xar),
         Box::new(msi::Msi),
         Box::new(pkgfile::PkgFile),
         Box::new(android::Android),
@@ -107,4 +123,19 @@ pub fn inspect(
     };
     let f = formats.iter().find(|f| f.sniff(&head))?;
     Some(f.inspect(file, place).map_err(|e| format!("{}: {e}", f.id())))
+}
+
+/// Like [`inspect`], with the problems of parts of the file (see [`FileFormat::inspect_parts`]):
+/// what the walk calls.
+pub fn inspect_parts(
+    formats: &[Box<dyn FileFormat>],
+    file: &dyn FileView,
+    place: Place<'_>,
+) -> Option<Result<Inspection, String>> {
+    let head = match file.read_at(0, HEAD) {
+        Ok(h) => h,
+        Err(e) => return Some(Err(format!("cannot read: {e}"))),
+    };
+    let f = formats.iter().find(|f| f.sniff(&head))?;
+    Some(f.inspect_parts(file, place).map_err(|e| format!("{}: {e}", f.id())))
 }

@@ -1,0 +1,169 @@
+//! Archive tests on archives built in memory; the fixtures made by real tools are exercised in
+//! `tests/walk.rs`.
+
+use super::*;
+use crate::files::formats;
+use std::io::Write;
+
+fn place() -> Place<'static> {
+    Place { path: "/a", target: "dir:/t", depth: 0 }
+}
+
+/// A stored (method 0) or deflated (method 8) zip, written by hand.
+pub(crate) fn zip(members: &[(&str, &[u8])], deflate: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in members {
+        let body = if deflate {
+            let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+            e.write_all(data).expect("deflate");
+            e.finish().expect("deflate")
+        } else {
+            data.to_vec()
+        };
+        let mut crc = flate2::Crc::new();
+        crc.update(data);
+        let method: u16 = if deflate { 8 } else { 0 };
+        let off = out.len() as u32;
+        out.extend_from_slice(b"PK\x03\x04");
+        out.extend_from_slice(&20u16.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(&method.to_le_bytes());
+        out.extend_from_slice(&[0; 4]);
+        out.extend_from_slice(&crc.sum().to_le_bytes());
+        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(&body);
+        central.extend_from_slice(b"PK\x01\x02");
+        central.extend_from_slice(&20u16.to_le_bytes());
+        central.extend_from_slice(&20u16.to_le_bytes());
+        central.extend_from_slice(&0u16.to_le_bytes());
+        central.extend_from_slice(&method.to_le_bytes());
+        central.extend_from_slice(&[0; 4]);
+        central.extend_from_slice(&crc.sum().to_le_bytes());
+        central.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        central.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        central.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        central.extend_from_slice(&[0; 12]);
+        central.extend_from_slice(&off.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let cd_off = out.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(b"PK\x05\x06");
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(&(members.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(members.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&cd_off.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).expect("gzip");
+    e.finish().expect("gzip")
+}
+
+fn tar(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, data) in members {
+        out.extend_from_slice(&tar::tests_support::header(name, data.len() as u64));
+        out.extend_from_slice(data);
+        let pad = (512 - data.len() % 512) % 512;
+        out.resize(out.len() + pad, 0);
+    }
+    out.resize(out.len() + 1024, 0);
+    out
+}
+
+fn parts(data: &[u8]) -> Result<Inspection, String> {
+    Archive.inspect_parts(&Bytes(data), place())
+}
+
+#[test]
+fn sniffs_zip_tar_and_compressed_tar_only() {
+    let t = tar(&[("x", b"hello")]);
+    assert!(Archive.sniff(&zip(&[("x", b"y")], false)));
+    assert!(Archive.sniff(&t));
+    assert!(Archive.sniff(&gzip(&t)));
+    assert!(!Archive.sniff(&gzip(b"a gzipped man page, not a tar")));
+    assert!(!Archive.sniff(b"plain text"));
+}
+
+#[test]
+fn nested_archives_are_opened_and_bounded_by_depth() {
+    // Nothing in these members is claimed by a format: no artifacts, no errors.
+    let inner = zip(&[("readme.txt", b"hello")], true);
+    let outer = zip(&[("inner.zip", &inner)], true);
+    let ins = parts(&outer).expect("zip");
+    assert!(ins.artifacts.is_empty());
+    assert!(ins.errors.is_empty(), "{:?}", ins.errors);
+    // Six levels: the fifth is not opened, and says so.
+    let mut z = zip(&[("readme.txt", b"hello")], false);
+    for _ in 0..5 {
+        z = zip(&[("n.zip", &z)], false);
+    }
+    let ins = parts(&z).expect("zip");
+    assert_eq!(ins.errors.len(), 1, "{:?}", ins.errors);
+    assert!(ins.errors[0].0.starts_with("/a!n.zip!n.zip!n.zip!n.zip"), "{:?}", ins.errors);
+    assert!(ins.errors[0].1.contains("nested"), "{:?}", ins.errors);
+    // Tar inside gzip inside zip.
+    let tgz = gzip(&tar(&[("inner.zip", &inner)]));
+    let ins = parts(&zip(&[("x.tgz", &tgz)], false)).expect("zip");
+    assert!(ins.errors.is_empty(), "{:?}", ins.errors);
+}
+
+#[test]
+fn bombs_are_refused() {
+    // Overlapping members: every central entry points at the same data.
+    let one = zip(&[("zeros", &vec![0u8; 1 << 20])], true);
+    let mut z = one.clone();
+    let eocd = z.len() - 22;
+    let cd_off = u32::from_le_bytes(z[eocd + 16..eocd + 20].try_into().expect("4")) as usize;
+    let entry = z[cd_off..eocd].to_vec();
+    z.truncate(cd_off);
+    for _ in 0..200 {
+        z.extend_from_slice(&entry);
+    }
+    z.extend_from_slice(b"PK\x05\x06\0\0\0\0");
+    z.extend_from_slice(&200u16.to_le_bytes());
+    z.extend_from_slice(&200u16.to_le_bytes());
+    z.extend_from_slice(&((entry.len() * 200) as u32).to_le_bytes());
+    z.extend_from_slice(&(cd_off as u32).to_le_bytes());
+    z.extend_from_slice(&0u16.to_le_bytes());
+    let e = parts(&z).expect_err("bomb");
+    assert!(e.contains("zip bomb"), "{e}");
+    // A gzip stream that unpacks past its ratio: refused while streaming.
+    let big = gzip(&tar(&[("zeros", &vec![0u8; 80 << 20])]));
+    let e = parts(&big).expect_err("bomb");
+    assert!(e.contains("refused"), "{e}");
+}
+
+#[test]
+fn broken_archives_are_errors_not_panics() {
+    let inner = zip(&[("readme.txt", b"hello"), ("b", &[3u8; 3000])], true);
+    let samples = [
+        zip(&[("inner.zip", &inner), ("t", b"text")], true),
+        gzip(&tar(&[("inner.zip", &inner)])),
+        tar(&[("i", &inner)]),
+    ];
+    let formats = formats();
+    for s in &samples {
+        for len in 0..s.len() {
+            let _ = Archive.inspect_parts(&Bytes(&s[..len]), place());
+        }
+        for i in 0..s.len() {
+            let mut b = s.clone();
+            b[i] ^= 0x55;
+            if let Some(f) = formats.iter().find(|f| f.sniff(&b)) {
+                let _ = f.inspect(&Bytes(&b), place());
+            }
+        }
+    }
+    assert!(parts(&samples[0][..samples[0].len() - 5]).is_err());
+}

@@ -1,0 +1,570 @@
+//! The file walk: every regular file of a `dir:` or `rootfs:` target or of the live machine,
+//! sniffed by its magic bytes and handed to the per-file format that claims it
+//! ([`crate::files`]).
+//!
+//! Owns traversal and the rules of what is opened: the walk runs in parallel (the `ignore`
+//! crate's parallel walker, every ignore-file and hidden-file filter off, so nothing can hide a
+//! file from it), never follows a symlink (no loops, no escape from the target), never opens a
+//! FIFO, socket or device (the entry's type decides, and `fstat` after an `O_NONBLOCK` open
+//! checks again), skips pseudo filesystems (`/proc`, `/sys`, `/dev`, and `/run` on the live
+//! machine, by path and by `statfs` magic), honours `--exclude` globs, `--one-file-system` and a
+//! per-file size cap, and opens with `O_NOATIME` so that scanning leaves no access times behind.
+//! A file that cannot be read (permissions, vanished mid-walk) becomes an error in the output,
+//! never the end of the scan.
+//!
+//! Artifacts and errors travel from the worker threads to the calling thread over a bounded
+//! channel and are pushed to the [`Sink`] there. It must never write, lock or execute anything,
+//! and never read more of a file than its format asks for.
+
+use crate::Sink;
+use crate::files::{self, FileFormat, FileView, Place};
+use crate::target::TargetKind;
+use delist_core::{Artifact, ScanError};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use ignore::{DirEntry, WalkBuilder, WalkState};
+use std::cell::RefCell;
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The default per-file size cap: larger files are skipped (and counted), not read.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 512 << 20;
+
+/// How often the progress callback is told the count.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+/// Artifacts and errors in flight between the workers and the calling thread.
+const CHANNEL: usize = 4096;
+
+/// Top-level directories of a root that are pseudo filesystems (on a live machine, or bind
+/// mounts in a chroot), never walked.
+const PSEUDO_ROOTFS: &[&str] = &["/proc", "/sys", "/dev"];
+const PSEUDO_LIVE: &[&str] = &["/proc", "/sys", "/dev", "/run"];
+
+/// `statfs` magic numbers of kernel pseudo filesystems (linux/magic.h). tmpfs is not among
+/// them: /tmp and /dev/shm hold real files.
+const PSEUDO_MAGIC: &[i128] = &[
+    0x9fa0,      // proc
+    0x6265_6572, // sysfs
+    0x1cd1,      // devpts
+    0x0027_e0eb, // cgroup
+    0x6367_7270, // cgroup2
+    0x6462_6720, // debugfs
+    0x7472_6163, // tracefs
+    0x7363_6673, // securityfs
+    0xcafe_4a11, // bpf
+    0x6165_676c, // pstore
+    0x6265_6570, // configfs
+    0x6573_5543, // fusectl
+    0x1980_0202, // mqueue
+    0x4249_4e4d, // binfmt_misc
+    0x9584_58f6, // hugetlbfs
+    0x6e73_6673, // nsfs
+    0x0187,      // autofs: looking inside triggers mounts
+    0xde5e_81e4, // efivarfs
+    0xf97c_ff8c, // selinuxfs
+    0x4341_5d53, // smackfs
+    0x6759_6969, // rpc_pipefs
+];
+
+/// What the walk may read, from `--exclude`, `--one-file-system`, `--max-file-size`, `--threads`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkOptions {
+    /// Globs of paths not to read. A glob with a `/` is matched against the `/`-rooted path
+    /// inside the target (`/home/*/Downloads`, `/var/cache/**`); one without is matched against
+    /// each file or directory name (`*.iso`, `node_modules`). A matching directory is not
+    /// entered.
+    pub exclude: Vec<String>,
+    /// Stay on the filesystem the target starts on.
+    pub one_file_system: bool,
+    /// Files larger than this many bytes are skipped and counted.
+    pub max_file_size: u64,
+    /// Worker threads; 0 = one per core.
+    pub threads: usize,
+    /// `false`: no walk at all (installed-package databases only, for `rootfs:` and live).
+    pub enabled: bool,
+}
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        Self {
+            exclude: Vec::new(),
+            one_file_system: false,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            threads: 0,
+            enabled: true,
+        }
+    }
+}
+
+impl WalkOptions {
+    /// Checks the globs; the CLI calls this before scanning so that a typo is a usage error.
+    pub fn check(&self) -> Result<(), String> {
+        Excludes::new(&self.exclude).map(|_| ())
+    }
+}
+
+/// What a walk saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WalkStats {
+    /// Regular files seen.
+    pub files: u64,
+    /// Regular files over the size cap, not read.
+    pub too_large: u64,
+    /// Symlinks, FIFOs, sockets and devices: never opened.
+    pub special: u64,
+}
+
+/// Compiled `--exclude` globs.
+struct Excludes {
+    paths: GlobSet,
+    names: GlobSet,
+}
+
+impl Excludes {
+    fn new(globs: &[String]) -> Result<Self, String> {
+        let mut paths = GlobSetBuilder::new();
+        let mut names = GlobSetBuilder::new();
+        for g in globs {
+            let trimmed = if g.len() > 1 { g.trim_end_matches('/') } else { g.as_str() };
+            let (set, pattern) = if trimmed.contains('/') {
+                let rooted = if trimmed.starts_with('/') || trimmed.starts_with('*') {
+                    trimmed.to_string()
+                } else {
+                    format!("/{trimmed}")
+                };
+                (&mut paths, rooted)
+            } else {
+                (&mut names, trimmed.to_string())
+            };
+            let glob = GlobBuilder::new(&pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("--exclude {g}: {e}"))?;
+            set.add(glob);
+        }
+        let build = |b: GlobSetBuilder| b.build().map_err(|e| format!("--exclude: {e}"));
+        Ok(Self { paths: build(paths)?, names: build(names)? })
+    }
+
+    fn matches(&self, path: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        self.paths.is_match(path) || self.names.is_match(name)
+    }
+}
+
+/// One message from a worker.
+enum Msg {
+    // Boxed: an artifact is hundreds of bytes, an error a few dozen, and the channel holds many.
+    Artifact(Box<Artifact>),
+    Error(ScanError),
+}
+
+/// A regular file opened for reading, as the formats see it.
+///
+/// Reads are positioned (`pread`) and served from two small caches where they can be: the first
+/// read at offset 0 (the sniffed head, which headers are then read from again), and a window of
+/// [`WINDOW`] bytes around the last read elsewhere (an archive's members, read in order, cost one
+/// system call per window rather than two per member).
+struct DiskFile {
+    file: File,
+    len: u64,
+    head: RefCell<Vec<u8>>,
+    window: RefCell<(u64, Vec<u8>)>,
+}
+
+/// The read-ahead window of a [`DiskFile`].
+const WINDOW: usize = 256 * 1024;
+
+impl DiskFile {
+    fn new(file: File, len: u64) -> Self {
+        Self { file, len, head: RefCell::new(Vec::new()), window: RefCell::new((0, Vec::new())) }
+    }
+
+    fn pread(&self, offset: u64, n: usize) -> io::Result<Vec<u8>> {
+        use std::os::unix::fs::FileExt;
+        let n = usize::try_from(self.len.saturating_sub(offset)).unwrap_or(usize::MAX).min(n);
+        let mut buf = vec![0u8; n];
+        let mut got = 0;
+        while got < n {
+            let Some(rest) = buf.get_mut(got..) else { break };
+            match self.file.read_at(rest, offset.saturating_add(got as u64)) {
+                Ok(0) => break,
+                Ok(k) => got += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        buf.truncate(got);
+        Ok(buf)
+    }
+}
+
+/// `len` bytes at `offset` from a buffer holding the file from `start`, if it holds them all
+/// (or all there are before the end of the file).
+fn cached(buf: &[u8], start: u64, offset: u64, len: usize, file_len: u64) -> Option<Vec<u8>> {
+    let end = offset.checked_add(len as u64)?.min(file_len);
+    let from = usize::try_from(offset.checked_sub(start)?).ok()?;
+    let to = usize::try_from(end.checked_sub(start)?).ok()?;
+    buf.get(from..to.max(from)).map(<[u8]>::to_vec)
+}
+
+impl FileView for DiskFile {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&self, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+        {
+            let head = self.head.borrow();
+            if let Some(b) = cached(&head, 0, offset, len, self.len) {
+                return Ok(b);
+            }
+            let win = self.window.borrow();
+            if let Some(b) = cached(&win.1, win.0, offset, len, self.len) {
+                return Ok(b);
+            }
+        }
+        if offset == 0 && self.head.borrow().is_empty() && len <= WINDOW {
+            let b = self.pread(0, len)?;
+            *self.head.borrow_mut() = b.clone();
+            return Ok(b);
+        }
+        if len >= WINDOW {
+            return self.pread(offset, len);
+        }
+        let b = self.pread(offset, WINDOW)?;
+        let out = b.get(..len.min(b.len())).unwrap_or(&[]).to_vec();
+        *self.window.borrow_mut() = (offset, b);
+        Ok(out)
+    }
+}
+
+/// Opens a file read-only without following a symlink, without blocking on a FIFO and, where
+/// the kernel allows, without updating its access time.
+fn open(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let base = libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY;
+    let mut o = OpenOptions::new();
+    o.read(true);
+    #[cfg(target_os = "linux")]
+    {
+        o.custom_flags(base | libc::O_NOATIME);
+        match o.open(path) {
+            // O_NOATIME needs ownership or CAP_FOWNER.
+            Err(e) if e.raw_os_error() == Some(libc::EPERM) => {}
+            r => return r,
+        }
+    }
+    o.custom_flags(base);
+    o.open(path)
+}
+
+/// Says what went wrong reading a file, in words for the `errors` list.
+fn describe(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => format!("vanished during the scan ({e})"),
+        io::ErrorKind::PermissionDenied => format!("permission denied ({e})"),
+        _ if e.raw_os_error() == Some(libc::ELOOP) => "replaced by a symlink during the scan: not followed".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// How a file went.
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    Read,
+    TooLarge,
+    Special,
+}
+
+/// Opens and inspects one regular file; sends what it gave.
+fn inspect_file(
+    host: &Path,
+    path: &str,
+    target: &str,
+    max_size: u64,
+    formats: &[Box<dyn FileFormat>],
+    send: &mut dyn FnMut(Msg),
+) -> Outcome {
+    let error = |e: String| Msg::Error(ScanError { path: path.to_string(), error: e });
+    let file = match open(host) {
+        Ok(f) => f,
+        Err(e) => {
+            send(error(format!("cannot open: {}", describe(&e))));
+            return Outcome::Read;
+        }
+    };
+    let md = match file.metadata() {
+        Ok(m) => m,
+        Err(e) => {
+            send(error(format!("cannot stat: {}", describe(&e))));
+            return Outcome::Read;
+        }
+    };
+    if !md.is_file() {
+        // Swapped for a FIFO or device between the directory listing and the open.
+        return Outcome::Special;
+    }
+    if md.len() > max_size {
+        return Outcome::TooLarge;
+    }
+    if md.len() == 0 {
+        return Outcome::Read;
+    }
+    let view = DiskFile::new(file, md.len());
+    match files::inspect_parts(formats, &view, Place { path, target, depth: 0 }) {
+        None => {}
+        Some(Ok(ins)) => {
+            for a in ins.artifacts {
+                send(Msg::Artifact(Box::new(a)));
+            }
+            for (p, e) in ins.errors {
+                send(Msg::Error(ScanError { path: p, error: e }));
+            }
+        }
+        Some(Err(e)) => send(error(e)),
+    }
+    Outcome::Read
+}
+
+/// The `/`-rooted path of a host path inside the target.
+fn inner_path(base: &Path, host: &Path) -> String {
+    match host.strip_prefix(base) {
+        Ok(rel) => format!("/{}", rel.to_string_lossy()),
+        Err(_) => host.to_string_lossy().into_owned(),
+    }
+}
+
+/// Whether a directory is a kernel pseudo filesystem, by its `statfs` magic.
+fn is_pseudo_fs(host: &Path) -> bool {
+    rustix::fs::statfs(host).is_ok_and(|st| PSEUDO_MAGIC.contains(&i128::from(st.f_type)))
+}
+
+/// The path and message of a walker error.
+fn walk_error(base: &Path, e: &ignore::Error) -> ScanError {
+    let mut path = None;
+    let mut cur = e;
+    loop {
+        match cur {
+            ignore::Error::WithPath { path: p, err } => {
+                path.get_or_insert(p.as_path());
+                cur = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => cur = err,
+            _ => break,
+        }
+    }
+    let error = match cur.io_error() {
+        Some(io) => format!("cannot read directory: {}", describe(io)),
+        None => cur.to_string(),
+    };
+    ScanError { path: path.map(|p| inner_path(base, p)).unwrap_or_else(|| "/".into()), error }
+}
+
+/// Shared, read-only state of one walk.
+struct Walk<'a> {
+    base: &'a Path,
+    target: &'a str,
+    pseudo: &'a [&'a str],
+    excludes: Excludes,
+    max_size: u64,
+    files: AtomicU64,
+    too_large: AtomicU64,
+    special: AtomicU64,
+}
+
+impl Walk<'_> {
+    fn visit(&self, entry: &DirEntry, formats: &[Box<dyn FileFormat>], send: &mut dyn FnMut(Msg)) -> WalkState {
+        if entry.depth() == 0 {
+            return WalkState::Continue;
+        }
+        let path = inner_path(self.base, entry.path());
+        let Some(ft) = entry.file_type() else { return WalkState::Continue };
+        if ft.is_dir() {
+            let pseudo = entry.depth() == 1 && self.pseudo.contains(&path.as_str());
+            if pseudo || self.excludes.matches(&path) || is_pseudo_fs(entry.path()) {
+                return WalkState::Skip;
+            }
+            return WalkState::Continue;
+        }
+        if self.excludes.matches(&path) {
+            return WalkState::Continue;
+        }
+        if !ft.is_file() {
+            self.special.fetch_add(1, Ordering::Relaxed);
+            return WalkState::Continue;
+        }
+        self.files.fetch_add(1, Ordering::Relaxed);
+        match inspect_file(entry.path(), &path, self.target, self.max_size, formats, send) {
+            Outcome::Read => {}
+            Outcome::TooLarge => {
+                self.too_large.fetch_add(1, Ordering::Relaxed);
+            }
+            Outcome::Special => {
+                self.special.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        WalkState::Continue
+    }
+}
+
+/// Walks `base` (a `dir:` folder, an offline root, or `/` for the live machine), pushing every
+/// artifact and error into `out` on the calling thread. `progress` is told the number of files
+/// seen so far, a few times a second and once at the end.
+pub fn walk(
+    base: &Path,
+    target: &str,
+    kind: TargetKind,
+    opts: &WalkOptions,
+    out: &mut dyn Sink,
+    progress: &dyn Fn(u64),
+) -> WalkStats {
+    let excludes = match Excludes::new(&opts.exclude) {
+        Ok(e) => e,
+        Err(e) => {
+            out.error("/", e);
+            return WalkStats::default();
+        }
+    };
+    let pseudo: &[&str] = match kind {
+        TargetKind::Live => PSEUDO_LIVE,
+        TargetKind::Rootfs => PSEUDO_ROOTFS,
+        _ => &[],
+    };
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let w = Walk {
+        base,
+        target,
+        pseudo,
+        excludes,
+        max_size: opts.max_file_size,
+        files: AtomicU64::new(0),
+        too_large: AtomicU64::new(0),
+        special: AtomicU64::new(0),
+    };
+    let walker = WalkBuilder::new(base)
+        .standard_filters(false)
+        .follow_links(false)
+        .same_file_system(opts.one_file_system)
+        .threads(threads)
+        .build_parallel();
+    let (tx, rx) = mpsc::sync_channel::<Msg>(CHANNEL);
+    std::thread::scope(|s| {
+        let w = &w;
+        s.spawn(move || {
+            walker.run(|| {
+                let tx = tx.clone();
+                let formats = files::formats();
+                Box::new(move |res| {
+                    // The receiver lives until every sender is gone: a send cannot fail.
+                    let mut send = |m: Msg| {
+                        let _ = tx.send(m);
+                    };
+                    match res {
+                        Ok(entry) => w.visit(&entry, &formats, &mut send),
+                        Err(e) => {
+                            send(Msg::Error(walk_error(w.base, &e)));
+                            WalkState::Continue
+                        }
+                    }
+                })
+            });
+        });
+        let mut last = Instant::now();
+        loop {
+            match rx.recv_timeout(PROGRESS_EVERY) {
+                Ok(Msg::Artifact(a)) => out.push(*a),
+                Ok(Msg::Error(e)) => out.push_error(e),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+            if last.elapsed() >= PROGRESS_EVERY {
+                progress(w.files.load(Ordering::Relaxed));
+                last = Instant::now();
+            }
+        }
+    });
+    let stats = WalkStats {
+        files: w.files.load(Ordering::Relaxed),
+        too_large: w.too_large.load(Ordering::Relaxed),
+        special: w.special.load(Ordering::Relaxed),
+    };
+    progress(stats.files);
+    stats
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excludes_match_paths_and_names() {
+        let e = Excludes::new(&["/var/cache/**".into(), "*.iso".into(), "node_modules".into(), "home/*/x/".into()])
+            .expect("globs");
+        assert!(e.matches("/var/cache/apt/a.deb"));
+        assert!(!e.matches("/var/cached"));
+        assert!(e.matches("/srv/big.iso"));
+        assert!(e.matches("/src/app/node_modules"));
+        assert!(e.matches("/home/ann/x"));
+        assert!(!e.matches("/home/ann/y/x/z"));
+        assert!(Excludes::new(&["a[".into()]).is_err());
+    }
+
+    #[test]
+    fn disk_reads_are_the_same_through_the_caches() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let data: Vec<u8> = (0..700_000u32).map(|i| (i * 7 % 253) as u8).collect();
+        let p = t.path().join("f");
+        std::fs::write(&p, &data).expect("write");
+        let f = DiskFile::new(File::open(&p).expect("open"), data.len() as u64);
+        let len = data.len() as u64;
+        for (off, n) in [
+            (0u64, 4096usize),
+            (10, 20),
+            (4000, 200),
+            (300_000, 10),
+            (300_100, 5000),
+            (699_990, 100),
+            (0, 700_000),
+            (800_000, 10),
+            (5, 0),
+        ] {
+            let want = data.get(off.min(len) as usize..(off + n as u64).min(len) as usize).unwrap_or(&[]);
+            assert_eq!(f.read_at(off, n).expect("read"), want, "{off}+{n}");
+        }
+    }
+
+    #[test]
+    fn a_file_that_vanished_is_an_error() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let mut got = Vec::new();
+        let o = inspect_file(&t.path().join("gone"), "/gone", "dir:x", 100, &files::formats(), &mut |m| got.push(m));
+        assert_eq!(o, Outcome::Read);
+        match got.as_slice() {
+            [Msg::Error(e)] => assert!(e.error.contains("vanished"), "{}", e.error),
+            _ => panic!("one error expected"),
+        }
+    }
+
+    #[test]
+    fn big_files_and_symlinks_are_not_read() {
+        let t = tempfile::tempdir().expect("tempdir");
+        std::fs::write(t.path().join("big"), vec![1u8; 100]).expect("write");
+        std::os::unix::fs::symlink("big", t.path().join("link")).expect("symlink");
+        let mut got = Vec::new();
+        let f = files::formats();
+        assert_eq!(inspect_file(&t.path().join("big"), "/big", "x", 99, &f, &mut |m| got.push(m)), Outcome::TooLarge);
+        inspect_file(&t.path().join("link"), "/link", "x", 1000, &f, &mut |m| got.push(m));
+        match got.as_slice() {
+            [Msg::Error(e)] => assert!(e.error.contains("symlink"), "{}", e.error),
+            _ => panic!("one error expected"),
+        }
+    }
+}
