@@ -6,7 +6,9 @@
 //! file or record becomes a [`ScanError`] in the output and the collector goes on.
 //!
 //! Where a new collector goes: a module here, a line in [`all`], fixtures under
-//! `tests/fixtures/<module>/` with the script that made them.
+//! `tests/fixtures/<module>/` with the script that made them. Files found on disk (executables,
+//! installers, package files, archives) are read by the walk ([`walk`]) through the per-file
+//! formats of [`files`].
 
 pub mod apk;
 pub mod dpkg;

@@ -3,6 +3,9 @@
 //! A target is detected by content, never by file name alone; a scheme prefix (`rootfs:`, `dir:`)
 //! forces the kind. Kinds that later collectors will serve are recognised here so the error
 //! says what is missing rather than "no such file".
+//!
+//! A root (`rootfs:`, the live machine) runs the package-database collectors and then the file
+//! walk ([`crate::walk`]) over the whole root; a `dir:` folder gets the walk alone.
 
 use crate::walk::{WalkOptions, WalkStats};
 use crate::{Context, Root, Sink, all};
