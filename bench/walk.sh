@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # File-walk benchmark (issue 3): `delist scan dir:TREE` side by side with `find TREE -type f`,
 # `fd` (fdfind) and `yara -r` (rules for the same vendor names), in one run, on two trees: this
-# machine's /usr and a generated tree of at least 200,000 files (bench/out/tree, regenerated only
-# when missing). Prints each tool's wall time (best of RUNS, page cache warm), delist's peak
+# machine's /usr and a generated tree of at least 200,000 files (under the cargo target directory,
+# `bench-walk/tree`, regenerated only when missing: it holds decoded covered fixtures, and a scan
+# of the repository must not meet them). Prints each tool's wall time (best of RUNS, page cache warm), delist's peak
 # memory, the ratios, and whether the targets hold: on /usr at most 2x `find -type f`, at least
 # 10x faster than yara, under 200 MB.
 #
@@ -10,16 +11,13 @@
 # archives (a jar's members too); find and fd only list names; yara reads every byte.
 #
 #   bench/walk.sh                 RUNS=3 FILES=200000 by default; YARA_RUNS=1 (yara is slow)
-#   TREES=/usr bench/walk.sh      only some trees
+#   TREES=/usr bench/walk.sh      only some trees (the generated one is target/bench-walk/tree)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS="${RUNS:-3}"
 YARA_RUNS="${YARA_RUNS:-1}"
 FILES="${FILES:-200000}"
-out_dir="bench/out"
-gen="$out_dir/tree"
-TREES="${TREES:-/usr $gen}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -39,9 +37,11 @@ echo "building release ..." >&2
 cargo build --release -q -p delist-cli
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 delist="$target_dir/release/delist"
+gen="$target_dir/bench-walk/tree"
+TREES="${TREES:-/usr $gen}"
 
 # ---------------------------------------------------------------- the generated tree
-if [ ! -f "$gen/.complete-$FILES" ]; then
+if [ ! -f "$gen/.complete-v2-$FILES" ]; then
   echo "generating $FILES files under $gen ..." >&2
   rm -rf "$gen"
   mkdir -p "$gen"
@@ -49,10 +49,10 @@ if [ ! -f "$gen/.complete-$FILES" ]; then
 import base64, os, random, shutil, sys
 root, n, fixtures = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 rng = random.Random(3)
-# Real binaries (ELF, some with package notes), gzip and zip files from this machine, and the
-# covered fixtures (decoded), mixed into text files of a few hundred bytes to a few KiB.
+# Real binaries (ELF, some with package notes) and gzip files from this machine, ten jars, and
+# the covered fixtures (decoded), mixed into text files of a few hundred bytes to a few KiB.
 pool = []
-for d in ("/usr/bin", "/usr/share/doc/dpkg", "/usr/share/java"):
+for d in ("/usr/bin", "/usr/share/doc/dpkg"):
     if os.path.isdir(d):
         for f in sorted(os.listdir(d))[:200]:
             p = os.path.join(d, f)
@@ -62,6 +62,10 @@ covered = []
 for f in sorted(os.listdir(fixtures)):
     if f.endswith(".b64") and not (".trunc" in f or ".flip" in f or f.startswith("bomb")):
         covered.append((f[:-4], base64.b64decode(open(os.path.join(fixtures, f)).read())))
+# A few archives too (each jar costs a sniff per member): ten, not thousands.
+jars = sorted(os.path.join("/usr/share/java", f) for f in os.listdir("/usr/share/java")
+              if f.endswith(".jar") and os.path.isfile(os.path.join("/usr/share/java", f))
+              and not os.path.islink(os.path.join("/usr/share/java", f)))[:10] if os.path.isdir("/usr/share/java") else []
 words = b"alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu\n"
 per_dir = 1000
 for i in range(n):
@@ -73,12 +77,14 @@ for i in range(n):
     if i % 20000 == 7 and covered:
         name, data = covered[(i // 20000) % len(covered)]
         open(os.path.join(d, name), "wb").write(data)
+    elif i % 20000 == 13 and jars:
+        shutil.copyfile(jars[(i // 20000) % len(jars)], p + ".jar")
     elif r < 0.03 and pool:
         shutil.copyfile(pool[rng.randrange(len(pool))], p)
     else:
         open(p, "wb").write(words * rng.randint(1, 60))
 PY
-  touch "$gen/.complete-$FILES"
+  touch "$gen/.complete-v2-$FILES"
 fi
 
 cat >"$work/vendors.yar" <<'YAR'
@@ -123,6 +129,8 @@ ratio() { python3 -c "print(f'{$1 / max($2, 0.001):.1f}')"; }
 summary=()
 printf '%-22s %-8s %10s %10s %12s\n' tree tool seconds "peak MB" files
 for tree in $TREES; do
+  label=$tree
+  [ "$tree" = "$gen" ] && label="generated ($FILES)"
   files=$(find "$tree" -type f 2>/dev/null | wc -l)
   # Warm the page cache and the dentry cache once, for every tool alike.
   "$delist" scan "dir:$tree" -q --fail-on never -o json >/dev/null 2>&1 || true
@@ -133,7 +141,7 @@ for tree in $TREES; do
   read -r t_yara m_yara < <(run "$YARA_RUNS" yara -r -N -p "$(nproc)" "$work/vendors.yar" "$tree")
   for row in "find $t_find $m_find" "fd $t_fd $m_fd" "yara $t_yara $m_yara" "delist $t_delist $m_delist"; do
     read -r tool t m <<<"$row"
-    printf '%-22s %-8s %10s %10s %12s\n' "$tree" "$tool" "$t" "$((m / 1024))" "$files"
+    printf '%-22s %-8s %10s %10s %12s\n' "$label" "$tool" "$t" "$((m / 1024))" "$files"
   done
   read -r n_likely n_artifacts n_errors <<<"$likely"
   echo "  delist: $n_artifacts artifacts, $n_errors errors, $n_likely findings at likely or above"

@@ -25,7 +25,7 @@ use ignore::{DirEntry, WalkBuilder, WalkState};
 use std::cell::RefCell;
 use std::fs::{File, OpenOptions};
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -263,6 +263,39 @@ fn open(path: &Path) -> io::Result<File> {
     o.open(path)
 }
 
+/// The directory a worker last opened a file in. Files of one directory are opened relative to
+/// it (`openat`), which spares the kernel a walk of the whole path for each file.
+#[derive(Default)]
+struct Parent {
+    path: PathBuf,
+    #[cfg(target_os = "linux")]
+    fd: Option<rustix::fd::OwnedFd>,
+}
+
+/// [`open`], relative to the file's directory where it can be.
+fn open_in(parent: &mut Parent, host: &Path) -> io::Result<File> {
+    #[cfg(target_os = "linux")]
+    if let (Some(dir), Some(name)) = (host.parent(), host.file_name()) {
+        use rustix::fs::{Mode, OFlags, openat};
+        if parent.fd.is_none() || parent.path != dir {
+            // O_PATH: a directory that may be searched but not listed still works.
+            parent.fd = rustix::fs::open(dir, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).ok();
+            parent.path = dir.to_path_buf();
+        }
+        if let Some(fd) = &parent.fd {
+            let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::NOCTTY | OFlags::CLOEXEC;
+            let r = match openat(fd, name, flags | OFlags::NOATIME, Mode::empty()) {
+                // O_NOATIME needs ownership or CAP_FOWNER.
+                Err(rustix::io::Errno::PERM) => openat(fd, name, flags, Mode::empty()),
+                r => r,
+            };
+            return r.map(File::from).map_err(io::Error::from);
+        }
+    }
+    let _ = parent;
+    open(host)
+}
+
 /// Says what went wrong reading a file, in words for the `errors` list.
 fn describe(e: &io::Error) -> String {
     match e.kind() {
@@ -283,6 +316,7 @@ enum Outcome {
 
 /// Opens and inspects one regular file; sends what it gave.
 fn inspect_file(
+    parent: &mut Parent,
     host: &Path,
     path: &str,
     target: &str,
@@ -291,7 +325,7 @@ fn inspect_file(
     send: &mut dyn FnMut(Msg),
 ) -> Outcome {
     let error = |e: String| Msg::Error(ScanError { path: path.to_string(), error: e });
-    let file = match open(host) {
+    let file = match open_in(parent, host) {
         Ok(f) => f,
         Err(e) => {
             send(error(format!("cannot open: {}", describe(&e))));
@@ -378,7 +412,13 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn visit(&self, entry: &DirEntry, formats: &[Box<dyn FileFormat>], send: &mut dyn FnMut(Msg)) -> WalkState {
+    fn visit(
+        &self,
+        entry: &DirEntry,
+        parent: &mut Parent,
+        formats: &[Box<dyn FileFormat>],
+        send: &mut dyn FnMut(Msg),
+    ) -> WalkState {
         if entry.depth() == 0 {
             return WalkState::Continue;
         }
@@ -399,7 +439,7 @@ impl Walk<'_> {
             return WalkState::Continue;
         }
         self.files.fetch_add(1, Ordering::Relaxed);
-        match inspect_file(entry.path(), &path, self.target, self.max_size, formats, send) {
+        match inspect_file(parent, entry.path(), &path, self.target, self.max_size, formats, send) {
             Outcome::Read => {}
             Outcome::TooLarge => {
                 self.too_large.fetch_add(1, Ordering::Relaxed);
@@ -462,13 +502,14 @@ pub fn walk(
             walker.run(|| {
                 let tx = tx.clone();
                 let formats = files::formats();
+                let mut parent = Parent::default();
                 Box::new(move |res| {
                     // The receiver lives until every sender is gone: a send cannot fail.
                     let mut send = |m: Msg| {
                         let _ = tx.send(m);
                     };
                     match res {
-                        Ok(entry) => w.visit(&entry, &formats, &mut send),
+                        Ok(entry) => w.visit(&entry, &mut parent, &formats, &mut send),
                         Err(e) => {
                             send(Msg::Error(walk_error(w.base, &e)));
                             WalkState::Continue
@@ -545,7 +586,8 @@ mod tests {
     fn a_file_that_vanished_is_an_error() {
         let t = tempfile::tempdir().expect("tempdir");
         let mut got = Vec::new();
-        let o = inspect_file(&t.path().join("gone"), "/gone", "dir:x", 100, &files::formats(), &mut |m| got.push(m));
+        let p = &mut Parent::default();
+        let o = inspect_file(p, &t.path().join("gone"), "/gone", "dir:x", 100, &files::formats(), &mut |m| got.push(m));
         assert_eq!(o, Outcome::Read);
         match got.as_slice() {
             [Msg::Error(e)] => assert!(e.error.contains("vanished"), "{}", e.error),
@@ -560,8 +602,12 @@ mod tests {
         std::os::unix::fs::symlink("big", t.path().join("link")).expect("symlink");
         let mut got = Vec::new();
         let f = files::formats();
-        assert_eq!(inspect_file(&t.path().join("big"), "/big", "x", 99, &f, &mut |m| got.push(m)), Outcome::TooLarge);
-        inspect_file(&t.path().join("link"), "/link", "x", 1000, &f, &mut |m| got.push(m));
+        let p = &mut Parent::default();
+        assert_eq!(
+            inspect_file(p, &t.path().join("big"), "/big", "x", 99, &f, &mut |m| got.push(m)),
+            Outcome::TooLarge
+        );
+        inspect_file(p, &t.path().join("link"), "/link", "x", 1000, &f, &mut |m| got.push(m));
         match got.as_slice() {
             [Msg::Error(e)] => assert!(e.error.contains("symlink"), "{}", e.error),
             _ => panic!("one error expected"),

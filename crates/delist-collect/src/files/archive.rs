@@ -18,19 +18,19 @@ mod stream;
 mod tar;
 mod zip;
 
-pub(crate) use stream::{Codec, ViewReader, inflate_head, read_capped};
+pub(crate) use stream::{Codec, ViewReader, inflate_head, read_capped, read_capped_into};
 pub(crate) use tar::{Next as TarNext, Source as TarSource, for_each as tar_members};
 
 use super::{Bytes, FileFormat, FileView, HEAD, Inspection, Place};
 use delist_core::Artifact;
-use stream::{HeadInflater, Meter, Pool, fill, is_refusal};
+use stream::{Meter, Pool, fill, is_refusal};
 
 /// How deep archives are opened inside archives: a file on disk is depth 0, its members 1.
 pub const MAX_DEPTH: usize = 4;
 /// Entries (members, directories, links) one archive may hold.
 pub const MAX_ENTRIES: usize = 100_000;
-/// The largest member read whole into memory to be inspected.
-pub const MAX_MEMBER: u64 = 256 << 20;
+/// The largest member read whole into memory to be inspected (one per nesting level at most).
+pub const MAX_MEMBER: u64 = 128 << 20;
 /// Bytes unpacked from one file on disk, nested archives included.
 pub const MAX_EXPANDED: u64 = 4 << 30;
 /// How many times its own size one file may expand to, once past [`RATIO_FLOOR`].
@@ -212,7 +212,6 @@ fn open_zip(
         ));
     }
     let (mut encrypted, mut unsupported) = (0usize, 0usize);
-    let mut inflater = HeadInflater::new();
     for e in dir.entries.iter().filter(|e| e.regular() && e.size > 0) {
         if e.encrypted() {
             encrypted += 1;
@@ -223,12 +222,12 @@ fn open_zip(
             continue;
         }
         let path = member_path(place, &e.name);
-        let mut head = zip::head(file, e, SHORT_HEAD, &mut inflater);
+        let mut head = zip::head(file, e, SHORT_HEAD);
         if let Ok(h) = &head
             && wants_more(h)
             && e.size > h.len() as u64
         {
-            head = zip::head(file, e, HEAD, &mut inflater);
+            head = zip::head(file, e, HEAD);
         }
         let head = match head {
             Ok(h) => h,
@@ -281,9 +280,10 @@ fn open_tar(
             ));
             return Ok(TarNext::Continue);
         }
-        let mut data = head;
-        let rest = read_capped(r, MAX_MEMBER, "member").map_err(|e| refusal_or(e, &path))?;
-        data.extend_from_slice(&rest);
+        // Declared size within the member limit: reserved once, filled by what the stream gives.
+        let mut data = Vec::with_capacity(usize::try_from(m.size).unwrap_or(0));
+        data.extend_from_slice(&head);
+        let data = read_capped_into(r, MAX_MEMBER, "member", data).map_err(|e| refusal_or(e, &path))?;
         if (data.len() as u64) < m.size {
             return Err(format!("{path}: truncated: member data cut short"));
         }

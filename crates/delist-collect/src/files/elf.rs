@@ -14,6 +14,8 @@ use delist_core::{Artifact, ArtifactKind, IdKind, Role};
 
 /// Section or program headers looked at.
 const MAX_HEADERS: u64 = 4096;
+/// The largest section or program header entry accepted.
+const MAX_HEADER_SIZE: u64 = 256;
 /// Note sections or segments read.
 const MAX_NOTE_AREAS: usize = 64;
 /// The largest note section or segment read.
@@ -109,8 +111,9 @@ fn table(file: &dyn FileView, t: &Table, min_size: u64, what: &str) -> Result<Ve
     if t.count == 0 || t.off == 0 {
         return Ok(Vec::new());
     }
-    if t.size < min_size {
-        return Err(format!("{what} entries of {} bytes, expected at least {min_size}", t.size));
+    // Real entries are 32 to 64 bytes; a larger size would only make the table read huge.
+    if t.size < min_size || t.size > MAX_HEADER_SIZE {
+        return Err(format!("{what} entries of {} bytes, expected {min_size} to {MAX_HEADER_SIZE}", t.size));
     }
     let count = t.count.min(MAX_HEADERS);
     read(file, t.off, count * t.size, what)

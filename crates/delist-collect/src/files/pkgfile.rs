@@ -34,6 +34,8 @@ const MAX_CONTROL_ENTRIES: usize = 10_000;
 const RPM_LEAD: &[u8; 4] = &[0xed, 0xab, 0xee, 0xdb];
 const RPM_LEAD_LEN: u64 = 96;
 const RPM_HEADER_MAGIC: &[u8; 4] = &[0x8e, 0xad, 0xe8, 0x01];
+/// The largest rpm header read from a package file (index and data; a kernel's is a few MiB).
+const MAX_RPM_HEADER: u64 = 64 << 20;
 
 pub struct PkgFile;
 
@@ -179,6 +181,9 @@ fn header_len(file: &dyn FileView, at: u64, what: &str) -> Result<(u64, u64), St
         return Err(format!("{what} header at byte {at} declares {il} entries and {dl} data bytes, over rpm's limits"));
     }
     let body = 16 * u64::from(il) + u64::from(dl);
+    if body > MAX_RPM_HEADER {
+        return Err(format!("{what} header at byte {at} is {body} bytes, over the {MAX_RPM_HEADER}-byte limit"));
+    }
     Ok((16 + body, body))
 }
 

@@ -143,7 +143,7 @@ pub(crate) fn inflate_head(codec: Codec, compressed: &[u8], n: usize) -> Vec<u8>
     if codec == Codec::Gzip {
         // The common case (every gzipped man page is sniffed): no stream set-up, no window.
         return match gzip_body(compressed) {
-            Some(body) => HeadInflater::new().head(&mut &body[..], n).unwrap_or_default(),
+            Some(body) => inflate_raw_head(&mut &body[..], n).unwrap_or_default(),
             None => Vec::new(),
         };
     }
@@ -176,51 +176,62 @@ fn gzip_body(b: &[u8]) -> Option<&[u8]> {
 }
 
 /// Inflates the first bytes of raw deflate streams (zip members, gzip bodies) into a buffer of
-/// exactly that size: no window, no stream state beyond the decoder's tables, reused across
-/// members. Sniffing a member costs what its first bytes cost.
+/// exactly that size, with one decoder per thread reset between streams: sniffing a member costs
+/// what its first bytes cost, not a stream set-up.
 pub(crate) struct HeadInflater {
-    d: Box<miniz_oxide::inflate::core::DecompressorOxide>,
+    z: flate2::Decompress,
+}
+
+thread_local! {
+    static INFLATER: std::cell::RefCell<HeadInflater> = std::cell::RefCell::new(HeadInflater::new());
+}
+
+/// [`HeadInflater::head`] with this thread's decoder.
+pub(crate) fn inflate_raw_head(src: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
+    INFLATER.with(|i| match i.try_borrow_mut() {
+        Ok(mut i) => i.head(src, n),
+        // Not reentrant; a fresh decoder if it ever were.
+        Err(_) => HeadInflater::new().head(src, n),
+    })
 }
 
 impl HeadInflater {
     pub(crate) fn new() -> Self {
-        Self { d: Box::default() }
+        Self { z: flate2::Decompress::new(false) }
     }
 
     /// Up to `n` bytes inflated from the raw deflate data `src` gives; fewer if the stream ends
     /// (or breaks) first. An error only if the data is not deflate at all.
     pub(crate) fn head(&mut self, src: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
-        use miniz_oxide::inflate::TINFLStatus;
-        use miniz_oxide::inflate::core::{decompress, inflate_flags};
-        self.d.init();
+        self.z.reset(false);
         let mut out = vec![0u8; n];
         let mut out_pos = 0usize;
-        let mut input = vec![0u8; 4096];
+        let mut input = [0u8; 4096];
         let (mut in_pos, mut in_len, mut eof) = (0usize, 0usize, false);
-        // Each round consumes input or produces output; the cap only guards the loop itself.
+        // Each round consumes input or produces output, or ends: the cap only guards the loop.
         for _ in 0..1_000_000 {
             if in_pos == in_len && !eof {
                 in_len = fill(src, &mut input)?;
                 in_pos = 0;
                 eof = in_len < input.len();
             }
-            let mut flags = inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
-            if !eof {
-                flags |= inflate_flags::TINFL_FLAG_HAS_MORE_INPUT;
-            }
+            let (before_in, before_out) = (self.z.total_in(), self.z.total_out());
             let chunk = input.get(in_pos..in_len).unwrap_or(&[]);
-            let (status, used, written) = decompress(&mut self.d, chunk, &mut out, out_pos, flags);
-            in_pos += used;
-            out_pos += written;
+            let dest = out.get_mut(out_pos..).unwrap_or(&mut []);
+            let status = self.z.decompress(chunk, dest, flate2::FlushDecompress::None);
+            let used = usize::try_from(self.z.total_in() - before_in).unwrap_or(usize::MAX);
+            let written = usize::try_from(self.z.total_out() - before_out).unwrap_or(usize::MAX);
+            in_pos = in_pos.saturating_add(used).min(in_len);
+            out_pos = out_pos.saturating_add(written).min(n);
             match status {
-                TINFLStatus::NeedsMoreInput if !eof => {}
-                TINFLStatus::Failed | TINFLStatus::BadParam if out_pos == 0 => {
+                Ok(flate2::Status::StreamEnd) => break,
+                Ok(_) if out_pos >= n => break,
+                Ok(_) if used == 0 && written == 0 && (eof || in_pos < in_len) => break,
+                Ok(_) => {}
+                Err(_) if out_pos == 0 => {
                     return Err(io::Error::new(io::ErrorKind::InvalidData, "invalid deflate data"));
                 }
-                _ => break,
-            }
-            if out_pos >= n {
-                break;
+                Err(_) => break,
             }
         }
         out.truncate(out_pos);
@@ -322,7 +333,14 @@ pub(crate) fn discard(r: &mut dyn Read, n: u64) -> io::Result<()> {
 
 /// Reads the rest of a stream of at most `cap` bytes; more is an error.
 pub(crate) fn read_capped(r: &mut dyn Read, cap: u64, what: &str) -> io::Result<Vec<u8>> {
-    let mut out = Vec::new();
+    read_capped_into(r, cap, what, Vec::new())
+}
+
+/// [`read_capped`] appending to `out`, whose capacity the caller may have reserved for a size it
+/// checked (a member's declared size, within the member limit): a large member then costs its
+/// size once, not the doublings of a growing buffer.
+pub(crate) fn read_capped_into(r: &mut dyn Read, cap: u64, what: &str, mut out: Vec<u8>) -> io::Result<Vec<u8>> {
+    let cap = cap.saturating_add(out.len() as u64);
     r.take(cap.saturating_add(1)).read_to_end(&mut out)?;
     if out.len() as u64 > cap {
         return Err(io::Error::new(io::ErrorKind::InvalidData, format!("{what} is over the {cap}-byte limit")));

@@ -7,7 +7,7 @@
 //! While inflating, a member may never produce more than it declares. Only stored and deflated
 //! members are read; encrypted ones are counted, not guessed at.
 
-use super::stream::{HeadInflater, Meter, ViewReader, fill, read_capped};
+use super::stream::{Meter, ViewReader, fill, inflate_raw_head, read_capped_into};
 use crate::files::FileView;
 use std::io::{self, Read};
 
@@ -250,7 +250,7 @@ pub(crate) fn open<'a>(file: &'a dyn FileView, e: &Entry) -> Result<Box<dyn Read
 }
 
 /// The first `n` bytes of a member (fewer if it is shorter).
-pub(crate) fn head(file: &dyn FileView, e: &Entry, n: usize, inflater: &mut HeadInflater) -> Result<Vec<u8>, String> {
+pub(crate) fn head(file: &dyn FileView, e: &Entry, n: usize) -> Result<Vec<u8>, String> {
     let n = n.min(usize::try_from(e.size).unwrap_or(usize::MAX));
     let mut raw = data(file, e)?;
     match e.method {
@@ -260,7 +260,7 @@ pub(crate) fn head(file: &dyn FileView, e: &Entry, n: usize, inflater: &mut Head
             buf.truncate(got);
             Ok(buf)
         }
-        8 => inflater.head(&mut raw, n).map_err(|err| err.to_string()),
+        8 => inflate_raw_head(&mut raw, n).map_err(|err| err.to_string()),
         m => Err(format!("compression method {m} is not supported")),
     }
 }
@@ -271,7 +271,9 @@ pub(crate) fn read(file: &dyn FileView, e: &Entry, cap: u64) -> Result<Vec<u8>, 
         return Err(format!("member is {} bytes, over the {cap}-byte limit for files inside archives", e.size));
     }
     let mut r = open(file, e)?;
-    let data = read_capped(&mut r, cap, "member").map_err(|err| err.to_string())?;
+    // The declared size is within the cap, and the caller has charged it to the file's budget.
+    let reserved = Vec::with_capacity(usize::try_from(e.size).unwrap_or(0));
+    let data = read_capped_into(&mut r, cap, "member", reserved).map_err(|err| err.to_string())?;
     if data.len() as u64 != e.size {
         return Err(format!("member gives {} bytes, its header declares {}", data.len(), e.size));
     }
