@@ -185,12 +185,21 @@ impl DiskFile {
     }
 
     fn pread(&self, offset: u64, n: usize) -> io::Result<Vec<u8>> {
-        use std::os::unix::fs::FileExt;
         let n = usize::try_from(self.len.saturating_sub(offset)).unwrap_or(usize::MAX).min(n);
         let mut buf = vec![0u8; n];
+        let got = self.pread_into(offset, &mut buf)?;
+        buf.truncate(got);
+        Ok(buf)
+    }
+
+    /// Fills as much of `buf` as the file holds from `offset` (up to its length when opened);
+    /// how many bytes that was.
+    fn pread_into(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let n = usize::try_from(self.len.saturating_sub(offset)).unwrap_or(usize::MAX).min(buf.len());
         let mut got = 0;
         while got < n {
-            let Some(rest) = buf.get_mut(got..) else { break };
+            let Some(rest) = buf.get_mut(got..n) else { break };
             match self.file.read_at(rest, offset.saturating_add(got as u64)) {
                 Ok(0) => break,
                 Ok(k) => got += k,
@@ -198,8 +207,7 @@ impl DiskFile {
                 Err(e) => return Err(e),
             }
         }
-        buf.truncate(got);
-        Ok(buf)
+        Ok(got)
     }
 }
 
@@ -236,10 +244,15 @@ impl FileView for DiskFile {
         if len >= WINDOW {
             return self.pread(offset, len);
         }
-        let b = self.pread(offset, WINDOW)?;
-        let out = b.get(..len.min(b.len())).unwrap_or(&[]).to_vec();
-        *self.window.borrow_mut() = (offset, b);
-        Ok(out)
+        // The window's buffer is reused: zeroing a fresh 256 KiB for each window cost more than
+        // reading into it.
+        let mut win = self.window.borrow_mut();
+        let (start, buf) = &mut *win;
+        buf.resize(WINDOW, 0);
+        let got = self.pread_into(offset, buf)?;
+        buf.truncate(got);
+        *start = offset;
+        Ok(buf.get(..len.min(got)).unwrap_or(&[]).to_vec())
     }
 }
 
@@ -349,6 +362,10 @@ fn inspect_file(
     if md.len() == 0 {
         return Outcome::Read;
     }
+    // Formats read a head and a few records, not the file front to back: without this advice
+    // each 4 KiB head read would make the kernel read ahead (and cache) up to 128 KiB more.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::Random);
     let view = DiskFile::new(file, md.len());
     match files::inspect_parts(formats, &view, Place { path, target, depth: 0 }) {
         None => {}

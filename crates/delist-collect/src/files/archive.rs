@@ -14,6 +14,7 @@
 //!
 //! It must never write anything to disk, follow a member's path, or execute anything.
 
+pub mod peek;
 mod stream;
 mod tar;
 mod zip;
@@ -41,6 +42,19 @@ pub const RATIO_FLOOR: u64 = 64 << 20;
 /// those [`wants_more`] sees the start of, which are unpacked to [`HEAD`]. A jar of 50,000 classes
 /// costs 50,000 small inflates, not 50,000 × [`HEAD`] bytes.
 const SHORT_HEAD: usize = 128;
+
+/// How much of a zip member is unpacked first: enough to tell a Java class file, which most
+/// members of most jars are (152,135 of 174,927 in this machine's /usr).
+const CLASS_HEAD: usize = 8;
+
+/// Whether the first bytes are a Java class file's, which no format here reads: its magic is
+/// also the Mach-O universal header's, but where that header counts its architectures (at most
+/// [`super::macho::MAX_FAT_ARCHS`]) a class file has its version (45 and up).
+fn is_class_file(head: &[u8]) -> bool {
+    head.len() >= 8
+        && head.starts_with(&[0xca, 0xfe, 0xba, 0xbe])
+        && u32::from_be_bytes([head[4], head[5], head[6], head[7]]) > super::macho::MAX_FAT_ARCHS
+}
 
 /// Whether a member's first [`SHORT_HEAD`] bytes may belong to a format that sniffs further: a
 /// PE (its header sits where the DOS header says), a zip (whose first names tell an APK), or a
@@ -222,7 +236,13 @@ fn open_zip(
             continue;
         }
         let path = member_path(place, &e.name);
-        let mut head = zip::head(file, e, SHORT_HEAD);
+        let mut head = zip::short_head(file, e, CLASS_HEAD);
+        if let Ok(h) = &head
+            && !is_class_file(h)
+            && e.size > h.len() as u64
+        {
+            head = zip::short_head(file, e, SHORT_HEAD);
+        }
         if let Ok(h) = &head
             && wants_more(h)
             && e.size > h.len() as u64

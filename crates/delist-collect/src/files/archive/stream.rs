@@ -143,7 +143,10 @@ pub(crate) fn inflate_head(codec: Codec, compressed: &[u8], n: usize) -> Vec<u8>
     if codec == Codec::Gzip {
         // The common case (every gzipped man page is sniffed): no stream set-up, no window.
         return match gzip_body(compressed) {
-            Some(body) => inflate_raw_head(&mut &body[..], n).unwrap_or_default(),
+            Some(body) => match super::peek::peek(body, n) {
+                Ok(v) if n <= super::peek::MAX_PEEK => v,
+                _ => inflate_raw_head(&mut &body[..], n).unwrap_or_default(),
+            },
             None => Vec::new(),
         };
     }

@@ -7,6 +7,7 @@
 //! While inflating, a member may never produce more than it declares. Only stored and deflated
 //! members are read; encrypted ones are counted, not guessed at.
 
+use super::peek;
 use super::stream::{Meter, ViewReader, fill, inflate_raw_head, read_capped_into};
 use crate::files::FileView;
 use std::io::{self, Read};
@@ -222,6 +223,12 @@ fn check_overlap(entries: &[Entry], file_len: u64) -> Result<(), String> {
 
 /// A reader of one member's stored (possibly compressed) data.
 fn data<'a>(file: &'a dyn FileView, e: &Entry) -> Result<ViewReader<'a>, String> {
+    let (start, len) = data_span(file, e)?;
+    Ok(ViewReader::new(file, start, len))
+}
+
+/// Where one member's stored (possibly compressed) data lies in the file: offset and length.
+fn data_span(file: &dyn FileView, e: &Entry) -> Result<(u64, u64), String> {
     let hdr = file.read_at(e.local, LOCAL_LEN as usize).map_err(|err| format!("cannot read: {err}"))?;
     if hdr.get(..4) != Some(LOCAL) {
         return Err(format!("invalid local header at byte {}", e.local));
@@ -232,7 +239,7 @@ fn data<'a>(file: &'a dyn FileView, e: &Entry) -> Result<ViewReader<'a>, String>
     if data.checked_add(e.compressed).is_none_or(|end| end > file.len()) {
         return Err("truncated: member data runs past the end of the file".into());
     }
-    Ok(ViewReader::new(file, data, e.compressed))
+    Ok((data, e.compressed))
 }
 
 /// A reader of one member's uncompressed bytes, stopped at its declared size.
@@ -263,6 +270,32 @@ pub(crate) fn head(file: &dyn FileView, e: &Entry, n: usize) -> Result<Vec<u8>, 
         8 => inflate_raw_head(&mut raw, n).map_err(|err| err.to_string()),
         m => Err(format!("compression method {m} is not supported")),
     }
+}
+
+/// Up to this many bytes of a deflated member's head are decoded by [`peek`]; longer heads go
+/// to the table-driven inflater, which is faster once past a few hundred bytes.
+const PEEK_UP_TO: usize = 512;
+
+/// [`head`] for the short heads sniffing needs: a deflated member's first bytes decoded from
+/// its first compressed bytes, without setting up an inflater (see [`peek`]). Anything it cannot
+/// finish goes to [`head`].
+pub(crate) fn short_head(file: &dyn FileView, e: &Entry, n: usize) -> Result<Vec<u8>, String> {
+    if e.method != 8 || n > PEEK_UP_TO {
+        return head(file, e, n);
+    }
+    let n = n.min(usize::try_from(e.size).unwrap_or(usize::MAX));
+    let (start, len) = data_span(file, e)?;
+    // A dynamic block's code tables take some 60-100 bytes; 512 almost always suffice.
+    for want in [512u64, 4096] {
+        let take = want.min(len);
+        let raw = file.read_at(start, take as usize).map_err(|err| format!("cannot read: {err}"))?;
+        match peek::peek(&raw, n) {
+            Ok(v) => return Ok(v),
+            Err(peek::Stop::NeedInput) if take < len => continue,
+            Err(_) => break,
+        }
+    }
+    head(file, e, n)
 }
 
 /// A whole member of at most `cap` bytes, checked against its CRC.
