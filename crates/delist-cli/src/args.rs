@@ -94,7 +94,8 @@ pub struct Common {
 
 #[derive(Args, Debug, Clone)]
 pub struct ScanArgs {
-    /// What to scan: rootfs:DIR, dir:DIR, or a DIR (detected by content). None: this machine.
+    /// What to scan: rootfs:DIR, dir:DIR, file:PATH, sbom:PATH, inventory:PATH, or a path (its kind
+    /// detected by content). None: this machine.
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
     #[command(flatten)]

@@ -109,3 +109,31 @@ fn a_bundle_altered_after_signing_keeps_only_its_claims() {
     let (_, _, evidence) = &f[0];
     assert!(evidence.iter().all(|e| e != "signer.team_id" && e != "signer.organization"), "{evidence:?}");
 }
+
+#[test]
+fn the_walk_reports_each_app_bundle_once_beside_its_executable() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_delist"))
+        .args(["scan", "-o", "json", "--fail-on", "never"])
+        .arg(format!("rootfs:{}", fixtures().join("root").display()))
+        .env("DELIST_TODAY", "2026-11-28")
+        .output()
+        .expect("run delist");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let mut got: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+            (s(&f["artifact"]["kind"]), s(&f["artifact"]["path"]), s(&f["confidence"]))
+        })
+        .collect();
+    got.sort();
+    let app = "/Applications/Kaspersky Downloader.app";
+    let bundles: Vec<_> = got.iter().filter(|(k, _, _)| k == "app-bundle").collect();
+    assert_eq!(bundles, [&("app-bundle".to_string(), app.to_string(), "confirmed".to_string())], "{got:?}");
+    // The clean bundles give nothing; every finding lies inside the Kaspersky one.
+    assert!(got.iter().all(|(_, p, _)| p.starts_with(app)), "{got:?}");
+    assert_eq!(report["errors"].as_array().map(Vec::len), Some(0), "{}", report["errors"]);
+}

@@ -118,3 +118,28 @@ fn scan_dir_of_pe_fixtures() {
     assert_eq!(by_name("tencent-dual.exe")["other_signers"].as_array().map(Vec::len), Some(1));
     assert!(artifacts.iter().all(|a| a["name"] != "plain.exe"));
 }
+
+#[test]
+fn one_file_as_a_target_by_scheme_or_by_content() {
+    let signed = fixtures().join("kaspersky-signed.exe");
+    for arg in [format!("file:{}", signed.display()), signed.display().to_string()] {
+        let out = delist(&["scan", "-o", "json", &arg]);
+        assert_eq!(out.status.code(), Some(1), "{arg}: {}", String::from_utf8_lossy(&out.stderr));
+        let r: Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(r["targets"][0]["kind"], "file", "{arg}");
+        let f = r["findings"].as_array().expect("findings");
+        assert_eq!(f.len(), 1, "{arg}: {f:?}");
+        assert_eq!(f[0]["confidence"], "confirmed");
+        assert_eq!(f[0]["artifact"]["path"], "/kaspersky-signed.exe");
+    }
+    let clean = fixtures().join("clean.exe");
+    let out = delist(&["scan", "-o", "json", &format!("file:{}", clean.display())]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // A file no format reads, named by scheme, is read and found to hold nothing.
+    let readme = fixtures().join("README.md");
+    let out = delist(&["scan", "-o", "json", &format!("file:{}", readme.display())]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = delist(&["scan", &readme.display().to_string()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot tell what this file is"));
+}

@@ -24,6 +24,8 @@ pub enum TargetKind {
     Sbom,
     /// An app inventory exported by an MDM, EDR, osquery or Fleet.
     Inventory,
+    /// One file: an executable, package, installer or archive.
+    File,
 }
 
 impl TargetKind {
@@ -34,6 +36,7 @@ impl TargetKind {
             Self::Dir => "dir",
             Self::Sbom => "sbom",
             Self::Inventory => "inventory",
+            Self::File => "file",
         }
     }
 }
@@ -73,7 +76,7 @@ impl fmt::Display for TargetError {
 }
 
 /// Schemes CONTRACT names whose collectors this build does not have yet.
-const LATER: &[&str] = &["file", "oci-archive", "docker-archive", "nmap", "pcap", "leases", "net"];
+const LATER: &[&str] = &["oci-archive", "docker-archive", "nmap", "pcap", "leases", "net"];
 
 /// Top-level folders that make a directory an offline root filesystem.
 const ROOT_MARKERS: &[&str] = &["etc", "usr", "var", "Windows", "Applications"];
@@ -105,6 +108,7 @@ impl Target {
             Some("dir") => Some(TargetKind::Dir),
             Some("sbom") => Some(TargetKind::Sbom),
             Some("inventory") => Some(TargetKind::Inventory),
+            Some("file") => Some(TargetKind::File),
             Some(s) if LATER.contains(&s) => {
                 return Err(TargetError(format!(
                     "{arg}: `{s}:` targets are not supported by this version of delist yet"
@@ -112,7 +116,7 @@ impl Target {
             }
             Some(s) => {
                 return Err(TargetError(format!(
-                    "{arg}: unknown target scheme `{s}:` (known: rootfs:, dir:, sbom:, inventory:, {})",
+                    "{arg}: unknown target scheme `{s}:` (known: rootfs:, dir:, file:, sbom:, inventory:, {})",
                     LATER.iter().map(|l| format!("{l}:")).collect::<Vec<_>>().join(", ")
                 )));
             }
@@ -123,8 +127,8 @@ impl Target {
         let mapping = Default::default();
         if md.is_dir() {
             return match kind {
-                Some(TargetKind::Sbom | TargetKind::Inventory) => {
-                    Err(TargetError(format!("{arg}: an {}: target is a file, not a directory", scheme.unwrap_or(""))))
+                Some(TargetKind::Sbom | TargetKind::Inventory | TargetKind::File) => {
+                    Err(TargetError(format!("{arg}: a {}: target is a file, not a directory", scheme.unwrap_or(""))))
                 }
                 Some(k) => Ok(Self { input: arg.into(), kind: k, path, mapping, walk: WalkOptions::default() }),
                 None => {
@@ -137,7 +141,7 @@ impl Target {
             return Err(TargetError(format!("{arg}: not a regular file or directory")));
         }
         let kind = match kind {
-            Some(k @ (TargetKind::Sbom | TargetKind::Inventory)) => k,
+            Some(k @ (TargetKind::Sbom | TargetKind::Inventory | TargetKind::File)) => k,
             Some(k) => return Err(TargetError(format!("{arg}: a {}: target must be a directory", k.as_str()))),
             None => {
                 let head = head(&path).map_err(|e| TargetError(format!("{arg}: cannot read target: {e}")))?;
@@ -145,9 +149,11 @@ impl Target {
                     TargetKind::Sbom
                 } else if crate::inventory::sniff(&head) {
                     TargetKind::Inventory
+                } else if crate::files::formats().iter().any(|f| f.sniff(&head)) {
+                    TargetKind::File
                 } else {
                     return Err(TargetError(format!(
-                        "{arg}: cannot tell what this file is from its content; name its kind (sbom:, inventory:)"
+                        "{arg}: cannot tell what this file is from its content; name its kind (file:, sbom:, inventory:)"
                     )));
                 }
             }
@@ -188,6 +194,10 @@ impl Target {
                 crate::sbom::collect_file(&self.path, &label, out);
                 WalkStats::default()
             }
+            TargetKind::File => {
+                progress("file");
+                crate::walk::walk_file(&self.path, &label, &self.walk, out)
+            }
             TargetKind::Inventory => {
                 progress("inventory");
                 crate::inventory::collect_file(&self.path, &label, &self.mapping, out);
@@ -209,6 +219,9 @@ mod tests {
         std::fs::create_dir(t.path().join("etc")).expect("mkdir");
         assert_eq!(Target::parse(&p).expect("root").kind, TargetKind::Rootfs);
         assert_eq!(Target::parse(&format!("dir:{p}")).expect("forced").kind, TargetKind::Dir);
+        std::fs::write(t.path().join("x.pkg"), b"xar!\0\x1c\0\x01").expect("write");
+        assert_eq!(Target::parse(&format!("{p}/x.pkg")).expect("sniffed").kind, TargetKind::File);
+        assert!(Target::parse(&format!("file:{p}")).expect_err("a dir").0.contains("not a directory"));
         assert!(Target::parse("pcap:x.pcap").expect_err("later").0.contains("not supported"));
         assert!(Target::parse("bogus:x").expect_err("unknown").0.contains("unknown target scheme"));
         assert!(Target::parse("rootfs:/definitely/not/here").expect_err("missing").0.contains("cannot read"));

@@ -419,6 +419,8 @@ fn walk_error(base: &Path, e: &ignore::Error) -> ScanError {
 /// Shared, read-only state of one walk.
 struct Walk<'a> {
     base: &'a Path,
+    /// The same directory, for what reads a few named files at once (app bundles).
+    root: crate::Root,
     target: &'a str,
     pseudo: &'a [&'a str],
     excludes: Excludes,
@@ -445,6 +447,15 @@ impl Walk<'_> {
             let pseudo = entry.depth() == 1 && self.pseudo.contains(&path.as_str());
             if pseudo || self.excludes.matches(&path) || is_pseudo_fs(entry.path()) {
                 return WalkState::Skip;
+            }
+            if path.ends_with(".app") {
+                // A bundle is a directory: the walk meets it before its files. Its Info.plist
+                // and main executable make one `app-bundle` artifact; the walk goes on inside.
+                match crate::files::macho::inspect_bundle(&self.root, &path, self.target) {
+                    Ok(Some(a)) => send(Msg::Artifact(Box::new(a))),
+                    Ok(None) => {}
+                    Err(e) => send(Msg::Error(ScanError { path, error: format!("app bundle: {e}") })),
+                }
             }
             return WalkState::Continue;
         }
@@ -498,6 +509,7 @@ pub fn walk(
     };
     let w = Walk {
         base,
+        root: crate::Root::new(base),
         target,
         pseudo,
         excludes,
@@ -555,6 +567,29 @@ pub fn walk(
         special: w.special.load(Ordering::Relaxed),
     };
     progress(stats.files);
+    stats
+}
+
+/// Reads one file (a `file:` target) as the walk reads each file it meets: sniffed by its
+/// magic, read by the format that claims it, within the size cap. Its path in the report is
+/// `/` and its file name.
+pub fn walk_file(host: &Path, target: &str, opts: &WalkOptions, out: &mut dyn Sink) -> WalkStats {
+    let name = host.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let path = format!("/{name}");
+    let formats = files::formats();
+    let mut send = |m: Msg| match m {
+        Msg::Artifact(a) => out.push(*a),
+        Msg::Error(e) => out.push_error(e),
+    };
+    let mut stats = WalkStats { files: 1, ..WalkStats::default() };
+    match inspect_file(&mut Parent::default(), host, &path, target, opts.max_file_size, &formats, &mut send) {
+        Outcome::Read => {}
+        Outcome::TooLarge => {
+            stats.too_large = 1;
+            out.error(&path, format!("larger than the {}-byte cap (--max-file-size): not read", opts.max_file_size));
+        }
+        Outcome::Special => stats.special = 1,
+    }
     stats
 }
 
