@@ -181,7 +181,7 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
         let stats = t.collect(&mut sink, &progress);
         if stats.too_large > 0 {
             walk_notes.push(format!(
-                "delist: {}: {} file(s) over --max-file-size ({} bytes) not read",
+                "delist: {}: {} file(s) of a format delist reads over --max-file-size ({} bytes) not read",
                 t.input, stats.too_large, walk.max_file_size
             ));
         }

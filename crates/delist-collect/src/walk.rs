@@ -181,7 +181,12 @@ const WINDOW: usize = 256 * 1024;
 
 impl DiskFile {
     fn new(file: File, len: u64) -> Self {
-        Self { file, len, head: RefCell::new(Vec::new()), window: RefCell::new((0, Vec::new())) }
+        Self::with_head(file, len, Vec::new())
+    }
+
+    /// A file whose first bytes were already read (and are kept: formats read them again).
+    fn with_head(file: File, len: u64, head: Vec<u8>) -> Self {
+        Self { file, len, head: RefCell::new(head), window: RefCell::new((0, Vec::new())) }
     }
 
     fn pread(&self, offset: u64, n: usize) -> io::Result<Vec<u8>> {
@@ -328,6 +333,10 @@ enum Outcome {
 }
 
 /// Opens and inspects one regular file; sends what it gave.
+///
+/// Most files are no format delist reads, so the common path is three system calls: open, one
+/// read of the head, close. The file is asked its length and type only once a format claims
+/// its head; the size cap applies to those files alone (a big log is sniffed, not read).
 fn inspect_file(
     parent: &mut Parent,
     host: &Path,
@@ -345,7 +354,22 @@ fn inspect_file(
             return Outcome::Read;
         }
     };
-    let md = match file.metadata() {
+    // Formats read a head and a few records, not the file front to back: without this advice
+    // each 4 KiB head read would make the kernel read ahead (and cache) up to 128 KiB more.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::Random);
+    let view = DiskFile::new(file, u64::MAX);
+    let head = match view.pread(0, files::HEAD) {
+        Ok(h) => h,
+        // A FIFO or socket swapped in after the listing cannot be read at an offset.
+        Err(e) if e.raw_os_error() == Some(libc::ESPIPE) => return Outcome::Special,
+        Err(e) => {
+            send(error(format!("cannot read: {}", describe(&e))));
+            return Outcome::Read;
+        }
+    };
+    let Some(format) = formats.iter().find(|f| f.sniff(&head)) else { return Outcome::Read };
+    let md = match view.file.metadata() {
         Ok(m) => m,
         Err(e) => {
             send(error(format!("cannot stat: {}", describe(&e))));
@@ -353,23 +377,15 @@ fn inspect_file(
         }
     };
     if !md.is_file() {
-        // Swapped for a FIFO or device between the directory listing and the open.
+        // Swapped for a device between the directory listing and the open.
         return Outcome::Special;
     }
     if md.len() > max_size {
         return Outcome::TooLarge;
     }
-    if md.len() == 0 {
-        return Outcome::Read;
-    }
-    // Formats read a head and a few records, not the file front to back: without this advice
-    // each 4 KiB head read would make the kernel read ahead (and cache) up to 128 KiB more.
-    #[cfg(target_os = "linux")]
-    let _ = rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::Random);
-    let view = DiskFile::new(file, md.len());
-    match files::inspect_parts(formats, &view, Place { path, target, depth: 0 }) {
-        None => {}
-        Some(Ok(ins)) => {
+    let view = DiskFile::with_head(view.file, md.len(), head);
+    match format.inspect_parts(&view, Place { path, target, depth: 0 }) {
+        Ok(ins) => {
             for a in ins.artifacts {
                 send(Msg::Artifact(Box::new(a)));
             }
@@ -377,7 +393,7 @@ fn inspect_file(
                 send(Msg::Error(ScanError { path: p, error: e }));
             }
         }
-        Some(Err(e)) => send(error(e)),
+        Err(e) => send(error(format!("{}: {e}", format.id()))),
     }
     Outcome::Read
 }
@@ -655,8 +671,14 @@ mod tests {
         let mut got = Vec::new();
         let f = files::formats();
         let p = &mut Parent::default();
+        // Over the cap: a file no format claims is sniffed and let be; one a format claims is
+        // not read further.
+        assert_eq!(inspect_file(p, &t.path().join("big"), "/big", "x", 99, &f, &mut |m| got.push(m)), Outcome::Read);
+        let mut zip = b"PK\x03\x04".to_vec();
+        zip.resize(100, 0);
+        std::fs::write(t.path().join("big.zip"), zip).expect("write");
         assert_eq!(
-            inspect_file(p, &t.path().join("big"), "/big", "x", 99, &f, &mut |m| got.push(m)),
+            inspect_file(p, &t.path().join("big.zip"), "/big.zip", "x", 99, &f, &mut |m| got.push(m)),
             Outcome::TooLarge
         );
         inspect_file(p, &t.path().join("link"), "/link", "x", 1000, &f, &mut |m| got.push(m));
