@@ -55,6 +55,18 @@ impl Bits<'_> {
 
     /// Loads whole bytes into the buffer while there is room and input.
     fn refill(&mut self) {
+        if let Some(b) = self.input.get(self.pos..self.pos + 8) {
+            // Eight bytes at once; only the whole bytes that fit are counted as loaded.
+            let v = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+            self.buf |= v << self.cnt;
+            let take = (63 - self.cnt) / 8;
+            self.pos += take as usize;
+            self.cnt += take * 8;
+            // The bits above `cnt` hold the next bytes' low bits: clear them, as the
+            // byte-wise path leaves them clear.
+            self.buf &= if self.cnt >= 64 { u64::MAX } else { (1u64 << self.cnt) - 1 };
+            return;
+        }
         while self.cnt <= 56 {
             let Some(b) = self.input.get(self.pos) else { break };
             self.pos += 1;
