@@ -153,6 +153,11 @@ fn every_tools_export_finds_its_covered_apps_on_named_devices() {
             ],
         ),
         (
+            // Per device by URL: the answer names no device.
+            "ws1-device-apps-search.json",
+            vec![t("TikTok", "", "bytedance", "confirmed")],
+        ),
+        (
             "osquery-results.log",
             vec![
                 t("Kaspersky Endpoint Security for Windows", "LT-0042", "kaspersky", "likely"),

@@ -249,6 +249,24 @@ fn workspace_one_rest_answer_and_console_export() {
     );
     assert_eq!(got.len(), 3);
 
+    // The newer per-device search answer: `app_items` with snake_case keys.
+    let out = collect("ws1-device-apps-search.json");
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let got: Vec<Summary> = out.artifacts.iter().map(summary).collect();
+    assert_eq!(
+        got[0],
+        s(
+            "TikTok",
+            None,
+            "36.5.0",
+            &[
+                ("ws1.bundle_id", "com.zhiliaoapp.musically", APP),
+                ("ws1.bundle_id", "com.zhiliaoapp.musically", BUNDLE)
+            ]
+        )
+    );
+    assert_eq!(got.len(), 3);
+
     let out = collect("ws1-apps-export.csv");
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     let got: Vec<Summary> = out.artifacts.iter().map(summary).collect();
@@ -514,6 +532,7 @@ fn bare_paths_are_detected_by_content() {
         "jamf-computers-inventory.json",
         "jamf-mobile-device-detail.json",
         "ws1-device-apps.json",
+        "ws1-device-apps-search.json",
         "ws1-apps-export.csv",
         "google-mobiledevices.json",
         "osquery-results.log",

@@ -354,7 +354,9 @@ fn ctx_for_key(ctx: &Ctx, norm_key: &str) -> Ctx {
     match norm_key {
         "ios" | "ipados" | "macos" => c.platform = Some(Platform::Apple),
         "android" => c.platform = Some(Platform::Android),
-        "deviceapps" => {
+        // `DeviceApps` of the older `GET /api/mdm/devices/{id}/apps`, `app_items` of the newer
+        // `GET /api/mdm/devices/{uuid}/apps/search`.
+        "deviceapps" | "appitems" => {
             c.tool.get_or_insert(Tool::WorkspaceOne);
         }
         "mobiledevices" => {
