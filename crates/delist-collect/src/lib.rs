@@ -22,6 +22,7 @@ pub mod rpm;
 pub mod sbom;
 pub mod snap;
 pub mod target;
+pub mod truststore;
 pub mod walk;
 
 use delist_core::{Artifact, ScanError};
@@ -90,5 +91,6 @@ pub fn all() -> Vec<Box<dyn Collector>> {
         Box::new(snap::Snap),
         Box::new(flatpak::Flatpak),
         Box::new(homebrew::Homebrew),
+        Box::new(truststore::TrustStore),
     ]
 }

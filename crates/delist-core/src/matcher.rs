@@ -11,6 +11,11 @@
 //! - a catalog package name of the artifact's own ecosystem is `possible` alone, and `confirmed`
 //!   together with a publisher field naming the same vendor;
 //! - a homepage on a vendor's domain is `possible`;
+//! - a path at or under a catalog `install-path` (a launchd job's program, a service's binary)
+//!   is `possible`, matched on whole path components;
+//! - a browser extension id is `likely` alone (a second organisation can carry the same id) and
+//!   `confirmed` together with a publisher field naming the same vendor or an extension name that
+//!   is the identifier's product;
 //! - free text (summaries, descriptions) is never evidence: a package that mentions a vendor is
 //!   not the vendor's product.
 //!
@@ -127,6 +132,8 @@ struct VendorEvidence {
     by_publisher: bool,
     by_package: bool,
     by_signer: bool,
+    /// A browser extension id of the catalog matched.
+    by_extension: bool,
 }
 
 impl<'c> Matcher<'c> {
@@ -223,6 +230,26 @@ impl<'c> Matcher<'c> {
         out
     }
 
+    /// Install-path identifiers that `path` is, or lies under (whole components: `/opt/kaspersky`
+    /// does not cover `/opt/kasperskyish`).
+    fn install_path_refs(&self, path: &str) -> Vec<IdRef> {
+        let mut out = Vec::new();
+        let mut cur = path.trim();
+        while cur.len() > 1 && cur.ends_with('/') {
+            cur = &cur[..cur.len() - 1];
+        }
+        while cur.starts_with('/') && cur.len() > 1 {
+            if let Some(r) = self.exact.get(&(IdKind::InstallPath, cur.to_string())) {
+                out.extend(r.iter().copied());
+            }
+            match cur.rfind('/') {
+                Some(i) if i > 0 => cur = &cur[..i],
+                _ => break,
+            }
+        }
+        out
+    }
+
     fn ident_label(&self, r: IdRef, fallback_name: &str) -> String {
         match r.ident {
             Some(i) => self.catalog.vendors[r.vendor].identifiers[i].label(),
@@ -310,10 +337,12 @@ impl<'c> Matcher<'c> {
                 Role::Identifier(kind) => {
                     let refs = match kind {
                         IdKind::Domain => self.domain_refs(&f.value),
+                        IdKind::InstallPath => self.install_path_refs(&f.value),
                         _ => self.exact.get(&(kind, exact_key(kind, &f.value))).cloned().unwrap_or_default(),
                     };
                     for r in refs {
                         let e = per.entry(r.vendor).or_default();
+                        e.by_extension |= kind == IdKind::ExtensionId;
                         e.idents.extend(r.ident);
                         e.evidence.push(Evidence {
                             field: f.field.clone(),
@@ -456,6 +485,11 @@ impl<'c> Matcher<'c> {
             if ve.by_package && ve.by_publisher {
                 confidence = Confidence::Confirmed;
             }
+            // An extension id is shared at times (CONTRACT's ESET caveat): it confirms only with
+            // the vendor named as its author or the extension named as the catalog's product.
+            if ve.by_extension && (ve.by_publisher || self.names_extension_product(vendor, a, &ve.idents)) {
+                confidence = Confidence::Confirmed;
+            }
             // A signature by another company contradicts what the file says about its maker.
             if signed && !ve.by_signer {
                 match confidence.lowered() {
@@ -485,6 +519,18 @@ impl<'c> Matcher<'c> {
             });
         }
         out
+    }
+}
+
+impl Matcher<'_> {
+    /// Whether the artifact's name is the product of one of the matched extension identifiers.
+    fn names_extension_product(&self, vendor: &Vendor, a: &Artifact, idents: &[usize]) -> bool {
+        let name = normalize::key(&a.name);
+        !name.is_empty()
+            && idents.iter().any(|i| {
+                let id = &vendor.identifiers[*i];
+                id.kind == IdKind::ExtensionId && id.product.as_deref().is_some_and(|p| normalize::key(p) == name)
+            })
     }
 }
 
@@ -563,6 +609,27 @@ pub fn remediation(a: &Artifact) -> Option<String> {
         ArtifactKind::SbomComponent | ArtifactKind::SbomService => {
             format!("replace the dependency {n} and rebuild; update the SBOM")
         }
+        ArtifactKind::Certificate => format!(
+            "remove the certificate {n} from the trust store: delete {} (and every other path it is reached by) and \
+             rebuild the store (update-ca-certificates, update-ca-trust), or remove it with the system's certificate \
+             manager (certutil -delstore Root, security delete-certificate); then uninstall the product that put it there",
+            a.path
+        ),
+        ArtifactKind::BrowserExtension => format!(
+            "remove the extension {n} from the browser profile ({}) and block its id by browser policy \
+             (ExtensionInstallBlocklist, Firefox ExtensionSettings)",
+            a.path
+        ),
+        ArtifactKind::PkgReceipt => format!("uninstall the product package {n} installed, then pkgutil --forget {n}"),
+        ArtifactKind::LaunchdJob => format!(
+            "launchctl bootout the job {n} (system/ or gui/UID/), delete {}, and uninstall the product it starts",
+            a.path
+        ),
+        ArtifactKind::KernelExtension | ArtifactKind::SystemExtension => format!(
+            "uninstall the product {n} belongs to (systemextensionsctl uninstall for a system extension), then \
+             delete {} if it remains",
+            a.path
+        ),
     })
 }
 
