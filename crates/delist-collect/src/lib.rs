@@ -11,6 +11,7 @@
 //! formats of [`files`].
 
 pub mod apk;
+pub mod browser;
 pub mod dpkg;
 pub mod files;
 pub mod flatpak;
@@ -92,5 +93,7 @@ pub fn all() -> Vec<Box<dyn Collector>> {
         Box::new(flatpak::Flatpak),
         Box::new(homebrew::Homebrew),
         Box::new(truststore::TrustStore),
+        Box::new(browser::chromium::Chromium),
+        Box::new(browser::firefox::Firefox),
     ]
 }

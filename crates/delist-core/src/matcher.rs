@@ -487,8 +487,19 @@ impl<'c> Matcher<'c> {
             }
             // An extension id is shared at times (CONTRACT's ESET caveat): it confirms only with
             // the vendor named as its author or the extension named as the catalog's product.
-            if ve.by_extension && (ve.by_publisher || self.names_extension_product(vendor, a, &ve.idents)) {
-                confidence = Confidence::Confirmed;
+            if ve.by_extension {
+                let product = self.extension_product_named(vendor, a, &ve.idents);
+                if let Some(p) = &product {
+                    ve.evidence.push(Evidence {
+                        field: "name".into(),
+                        value: a.name.clone(),
+                        identifier: format!("product:{p}"),
+                        strength: Confidence::Possible,
+                    });
+                }
+                if ve.by_publisher || product.is_some() {
+                    confidence = Confidence::Confirmed;
+                }
             }
             // A signature by another company contradicts what the file says about its maker.
             if signed && !ve.by_signer {
@@ -523,14 +534,17 @@ impl<'c> Matcher<'c> {
 }
 
 impl Matcher<'_> {
-    /// Whether the artifact's name is the product of one of the matched extension identifiers.
-    fn names_extension_product(&self, vendor: &Vendor, a: &Artifact, idents: &[usize]) -> bool {
+    /// The product of a matched extension identifier that the artifact is named as, if any.
+    fn extension_product_named(&self, vendor: &Vendor, a: &Artifact, idents: &[usize]) -> Option<String> {
         let name = normalize::key(&a.name);
-        !name.is_empty()
-            && idents.iter().any(|i| {
-                let id = &vendor.identifiers[*i];
-                id.kind == IdKind::ExtensionId && id.product.as_deref().is_some_and(|p| normalize::key(p) == name)
-            })
+        if name.is_empty() {
+            return None;
+        }
+        idents.iter().find_map(|i| {
+            let id = &vendor.identifiers[*i];
+            let p = id.product.as_deref().filter(|p| id.kind == IdKind::ExtensionId && normalize::key(p) == name)?;
+            Some(p.to_string())
+        })
     }
 }
 
@@ -946,6 +960,71 @@ until = 2021-01-01
         let all = m.identifiers_in_force(&Selection::default_for(&c), today());
         assert_eq!(all.len(), 4, "every acme identifier under all-acme");
         assert!(all.iter().all(|i| i.lists.contains(&"all-acme".to_string())));
+    }
+
+    #[test]
+    fn install_paths_cover_what_lies_under_them_and_extension_ids_need_a_second_signal() {
+        let f = |rel: &str, text: &str| SourceFile { name: rel.into(), rel: rel.into(), text: text.into() };
+        let c = load(&[
+            f(
+                "vendors/acme.toml",
+                r#"[vendor]
+id = "acme"
+name = "Acme Widgets Co., Ltd."
+sources = ["https://example.org"]
+
+[[identifier]]
+kind = "install-path"
+value = "/Library/Application Support/Acme"
+sources = ["https://example.org"]
+
+[[identifier]]
+kind = "extension-id"
+value = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+product = "Acme Guard"
+sources = ["https://example.org"]
+"#,
+            ),
+            f(
+                "lists/all.toml",
+                r#"[list]
+id = "all"
+title = "All"
+authority = "A"
+binding = true
+sources = ["https://example.org"]
+
+[[covers]]
+vendor = "acme"
+scope = "all"
+"#,
+            ),
+        ])
+        .expect("valid");
+        let job = |program: &str| {
+            Artifact::new(ArtifactKind::LaunchdJob, "job", "/Library/LaunchDaemons/x.plist", "t").field(
+                "launchd.program",
+                program,
+                Role::Identifier(IdKind::InstallPath),
+            )
+        };
+        let f = eval(&c, &job("/Library/Application Support/Acme/bin/daemon"));
+        assert_eq!(f[0].confidence, Confidence::Possible);
+        assert_eq!(f[0].evidence[0].identifier, "install-path:/Library/Application Support/Acme");
+        assert_eq!(eval(&c, &job("/Library/Application Support/Acme")).len(), 1);
+        assert!(eval(&c, &job("/Library/Application Support/AcmeOther/daemon")).is_empty());
+        assert!(eval(&c, &job("/usr/bin/Acme")).is_empty());
+        let ext = |name: &str, author: &str| {
+            Artifact::new(ArtifactKind::BrowserExtension, name, "/p", "t")
+                .field("extension.id", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", Role::Identifier(IdKind::ExtensionId))
+                .field("extension.author", author, Role::Publisher)
+        };
+        assert_eq!(eval(&c, &ext("Helper", ""))[0].confidence, Confidence::Likely);
+        assert_eq!(eval(&c, &ext("Helper", "Someone Else"))[0].confidence, Confidence::Likely);
+        assert_eq!(eval(&c, &ext("Helper", "Acme Widgets Co., Ltd."))[0].confidence, Confidence::Confirmed);
+        let named = eval(&c, &ext("ACME guard", ""));
+        assert_eq!(named[0].confidence, Confidence::Confirmed);
+        assert!(named[0].evidence.iter().any(|e| e.identifier == "product:Acme Guard"));
     }
 
     #[test]
