@@ -17,6 +17,7 @@ pub mod files;
 pub mod flatpak;
 pub mod homebrew;
 pub mod inventory;
+pub mod macos;
 pub mod pacman;
 pub mod root;
 pub mod rpm;
@@ -92,6 +93,9 @@ pub fn all() -> Vec<Box<dyn Collector>> {
         Box::new(snap::Snap),
         Box::new(flatpak::Flatpak),
         Box::new(homebrew::Homebrew),
+        Box::new(macos::receipts::Receipts),
+        Box::new(macos::launchd::Launchd),
+        Box::new(macos::kext::Extensions),
         Box::new(truststore::TrustStore),
         Box::new(browser::chromium::Chromium),
         Box::new(browser::firefox::Firefox),
