@@ -11,7 +11,7 @@
 //! downloaded (they live only in `Preferences`), and Chrome's `External Extensions` JSON.
 //! It must never write to a profile or run anything in it.
 
-use super::{FALLBACK_LOCALES, MAX_ENTRIES, MAX_MANIFEST, Manifest, lookup_message, message_key, parse_manifest};
+use super::{MAX_ENTRIES, MAX_MANIFEST, Manifest, lookup_message, message_key, parse_manifest};
 use crate::root::join;
 use crate::{Collector, Context, Sink};
 use delist_core::{Artifact, ArtifactKind, IdKind, Role};
@@ -83,8 +83,7 @@ impl Chromium {
     /// The name a `__MSG_…__` manifest name stands for, from the extension's locales.
     fn resolve_name(cx: &Context<'_>, version_dir: &str, m: &Manifest, out: &mut dyn Sink) -> Option<String> {
         let key = message_key(m.name.as_deref()?)?;
-        let locales = m.default_locale.iter().map(String::as_str).chain(FALLBACK_LOCALES.iter().copied());
-        for locale in locales {
+        for locale in super::locales(m) {
             if locale.contains(['/', '\\']) || locale.starts_with('.') {
                 continue; // a locale is a name, never a path
             }

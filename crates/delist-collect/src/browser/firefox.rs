@@ -13,7 +13,7 @@
 //! Firefox's own built-in add-ons (locations `app-builtin`, `app-system-defaults`,
 //! `app-system-addons`) are not reported. It must never write to a profile.
 
-use super::{FALLBACK_LOCALES, MAX_ENTRIES, MAX_MANIFEST, Manifest, lookup_message, message_key, parse_json, text};
+use super::{MAX_ENTRIES, MAX_MANIFEST, Manifest, lookup_message, message_key, parse_json, text};
 use crate::files::Bytes;
 use crate::files::archive::zip_members;
 use crate::root::join;
@@ -150,13 +150,7 @@ pub fn read_xpi(data: &[u8]) -> Result<(Manifest, Option<String>), String> {
     let m = super::parse_manifest(bytes)?;
     let mut name = None;
     if let Some(key) = m.name.as_deref().and_then(message_key) {
-        let locales: Vec<String> = m
-            .default_locale
-            .iter()
-            .map(String::as_str)
-            .chain(FALLBACK_LOCALES.iter().copied())
-            .map(|l| format!("_locales/{l}/messages.json"))
-            .collect();
+        let locales: Vec<String> = super::locales(&m).map(|l| format!("_locales/{l}/messages.json")).collect();
         let wanted: Vec<&str> = locales.iter().map(String::as_str).collect();
         let msgs = zip_members(&file, &wanted, MAX_MANIFEST)?;
         // In the order of preference, not the zip's.

@@ -96,7 +96,14 @@ pub fn lookup_message(bytes: &[u8], key: &str) -> Result<Option<String>, String>
 }
 
 /// Locales tried to resolve a name, after the manifest's own `default_locale`.
-pub(crate) const FALLBACK_LOCALES: &[&str] = &["en", "en_US", "en_GB"];
+const FALLBACK_LOCALES: &[&str] = &["en", "en_US", "en_GB"];
+
+/// The locales to look a `__MSG_…__` name up in, in order, each once: the manifest's
+/// `default_locale`, then [`FALLBACK_LOCALES`].
+pub(crate) fn locales(m: &Manifest) -> impl Iterator<Item = &str> {
+    let own = m.default_locale.as_deref();
+    own.into_iter().chain(FALLBACK_LOCALES.iter().copied().filter(move |l| Some(*l) != own))
+}
 
 /// Compares dotted version strings numerically part by part (`1.10` after `1.9`); parts that
 /// are not numbers compare as text.
