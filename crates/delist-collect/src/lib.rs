@@ -83,7 +83,8 @@ pub trait Collector: Send + Sync {
     fn collect(&self, cx: &Context<'_>, out: &mut dyn Sink);
 }
 
-/// Every collector of an installed system's package databases, in the order they run.
+/// Every collector of an installed system (package databases, macOS records, browser profiles,
+/// trust stores), in the order they run; the file walk follows them.
 pub fn all() -> Vec<Box<dyn Collector>> {
     vec![
         Box::new(dpkg::Dpkg),
