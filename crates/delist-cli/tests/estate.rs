@@ -138,6 +138,13 @@ fn browser_extensions_of_every_family() {
                 &format!("/home/bo/.config/microsoft-edge/Profile 1{kav}"),
                 "likely"
             ),
+            // An installer's request that Chrome install the id: the id alone, likely.
+            row(
+                "browser-extension",
+                "ahkjpbeeocnddjkakilopmfdlnjdpcdm",
+                "/opt/google/chrome/extensions/ahkjpbeeocnddjkakilopmfdlnjdpcdm.json",
+                "likely"
+            ),
         ]
     );
     assert_eq!(errors(&r), vec![]);
@@ -162,13 +169,14 @@ fn browser_extensions_of_every_family() {
     assert_eq!(ff["evidence"][0]["field"], "firefox.amo_slug");
     assert_eq!(ff["evidence"][0]["value"], "kaspersky-protection-2020");
     // Chrome, Chromium, Edge, Brave, Firefox (extensions.json and an unregistered .xpi; the
-    // built-in add-on and the registered .xpi are not counted twice).
-    assert_eq!(r["summary"]["artifacts"], 10);
+    // built-in add-on and the registered .xpi are not counted twice), Chrome's external request,
+    // Firefox's global folder (an unpacked add-on and a legacy one).
+    assert_eq!(r["summary"]["artifacts"], 13);
 
     let (code, r) = scan(&fixtures("browser/clean"));
     assert_eq!((code, findings(&r)), (0, vec![]));
     assert_eq!(errors(&r), vec![]);
-    assert_eq!(r["summary"]["artifacts"], 9);
+    assert_eq!(r["summary"]["artifacts"], 12);
 }
 
 #[test]

@@ -7,11 +7,15 @@
 //! letters a–p), the newest version directory's `manifest.json` gives name and version, and a
 //! `__MSG_name__` name is looked up in `_locales/<default_locale>/messages.json`.
 //!
-//! Not read: extensions loaded unpacked in developer mode and policy-forced ones not yet
-//! downloaded (they live only in `Preferences`), and Chrome's `External Extensions` JSON.
+//! Also read: the `<id>.json` requests installers leave in Chrome's and Chromium's external
+//! extension folders (`/opt/google/chrome/extensions`, `/usr/share/google-chrome/extensions`,
+//! `/usr/share/chromium/extensions`, `…/Google/Chrome/External Extensions` on a Mac), one artifact
+//! each with `extension.external_request`. Not read: extensions loaded unpacked in developer mode
+//! and policy-forced ones not yet downloaded (they live only in `Preferences` and, on Windows, in
+//! the registry).
 //! It must never write to a profile or run anything in it.
 
-use super::{MAX_ENTRIES, MAX_MANIFEST, Manifest, lookup_message, message_key, parse_manifest};
+use super::{MAX_ENTRIES, MAX_MANIFEST, Manifest, message_key, parse_manifest};
 use crate::root::join;
 use crate::{Collector, Context, Sink};
 use delist_core::{Artifact, ArtifactKind, IdKind, Role};
@@ -38,6 +42,17 @@ pub const USER_DATA: &[(&str, &str)] = &[
     ("chromium", "AppData/Local/Chromium/User Data"),
     ("edge", "AppData/Local/Microsoft/Edge/User Data"),
     ("brave", "AppData/Local/BraveSoftware/Brave-Browser/User Data"),
+];
+
+/// (browser, folder) where installers place `<id>.json` files asking a browser to install an
+/// extension ("external extensions", Chrome's alternative distribution): system-wide, and
+/// relative to a home when the folder is not absolute.
+pub const EXTERNAL: &[(&str, &str)] = &[
+    ("chrome", "/opt/google/chrome/extensions"),
+    ("chrome", "/usr/share/google-chrome/extensions"),
+    ("chromium", "/usr/share/chromium/extensions"),
+    ("chrome", "/Library/Application Support/Google/Chrome/External Extensions"),
+    ("chrome", "Library/Application Support/Google/Chrome/External Extensions"),
 ];
 
 /// Whether a directory name is a Chromium extension id: 32 letters a–p.
@@ -80,31 +95,6 @@ impl Chromium {
         })
     }
 
-    /// The name a `__MSG_…__` manifest name stands for, from the extension's locales.
-    fn resolve_name(cx: &Context<'_>, version_dir: &str, m: &Manifest, out: &mut dyn Sink) -> Option<String> {
-        let key = message_key(m.name.as_deref()?)?;
-        for locale in super::locales(m) {
-            if locale.contains(['/', '\\']) || locale.starts_with('.') {
-                continue; // a locale is a name, never a path
-            }
-            let path = join(version_dir, &format!("_locales/{locale}/messages.json"));
-            if !cx.root.is_file(&path) {
-                continue;
-            }
-            match cx
-                .root
-                .read(&path, MAX_MANIFEST)
-                .map_err(|e| format!("cannot read: {e}"))
-                .and_then(|b| lookup_message(&b, key))
-            {
-                Ok(Some(n)) => return Some(n),
-                Ok(None) => {}
-                Err(e) => out.error(&path, e),
-            }
-        }
-        None
-    }
-
     fn extension(cx: &Context<'_>, browser: &str, profile: &str, id: &str, dir: &str, out: &mut dyn Sink) {
         let mut versions: Vec<String> = Self::list(cx, dir, out)
             .into_iter()
@@ -126,10 +116,49 @@ impl Chromium {
             .and_then(|b| parse_manifest(&b));
         match parsed {
             Ok(m) => {
-                let name = Self::resolve_name(cx, &version_dir, &m, out);
+                let name = super::resolve_name(cx, &version_dir, &m, out);
                 out.push(artifact(id, browser, profile, dir, &m, name, cx.target));
             }
             Err(e) => out.error(&manifest_path, e),
+        }
+    }
+}
+
+impl Chromium {
+    /// `<id>.json` requests of external extensions: an extension that an installer asked the
+    /// browser to install (it may or may not be installed yet), one artifact per file.
+    fn external(cx: &Context<'_>, homes: &[String], out: &mut dyn Sink) {
+        let mut places: Vec<(String, &str)> = Vec::new();
+        for (browser, dir) in EXTERNAL {
+            if dir.starts_with('/') {
+                places.push((dir.to_string(), browser));
+            } else {
+                places.extend(homes.iter().map(|h| (join(h, dir), *browser)));
+            }
+        }
+        let dirs = cx.root.unique_dirs(places.iter().map(|(d, _)| d.clone()).collect());
+        for (dir, browser) in places.iter().filter(|(d, _)| dirs.contains(d) && cx.root.is_dir(d)) {
+            for e in Self::list(cx, dir, out).into_iter().filter(|e| e.is_file) {
+                let Some(id) = e.name.strip_suffix(".json").filter(|i| is_extension_id(i)) else { continue };
+                let path = join(dir, &e.name);
+                match cx
+                    .root
+                    .read(&path, MAX_MANIFEST)
+                    .map_err(|err| format!("cannot read: {err}"))
+                    .and_then(|b| super::parse_json(&b, "external extension request"))
+                {
+                    Ok(v) => {
+                        let m = Manifest { update_url: super::text(&v, "external_update_url"), ..Manifest::default() };
+                        let a = artifact(id, browser, "", &path, &m, None, cx.target).field(
+                            "extension.external_request",
+                            "true",
+                            Role::Other,
+                        );
+                        out.push(a);
+                    }
+                    Err(err) => out.error(&path, err),
+                }
+            }
         }
     }
 }
@@ -155,6 +184,7 @@ impl Collector for Chromium {
         }
         let dirs = cx.root.unique_dirs(places.iter().map(|(d, _)| d.clone()).collect());
         places.retain(|(d, _)| dirs.contains(d));
+        Self::external(cx, &homes, out);
         for (user_data, browser) in places {
             for p in Self::list(cx, &user_data, out).into_iter().filter(|e| e.is_dir) {
                 let profile = join(&user_data, &p.name);

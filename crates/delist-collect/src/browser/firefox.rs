@@ -10,6 +10,10 @@
 //! record (dropped in by an installer, not yet registered) is one artifact at the `.xpi`, read
 //! from its `manifest.json` through the zip reader of [`crate::files::archive`].
 //!
+//! Add-ons installers put where every profile loads them (the `{ec8030f7-…}` folders under
+//! `/usr/lib/mozilla/extensions`, `/usr/share/mozilla/extensions`,
+//! `/Library/Application Support/Mozilla/Extensions` and their per-user twins) are read too.
+//!
 //! Firefox's own built-in add-ons (locations `app-builtin`, `app-system-defaults`,
 //! `app-system-addons`) are not reported. It must never write to a profile.
 
@@ -28,6 +32,17 @@ pub const PROFILE_DIRS: &[&str] = &[
     ".var/app/org.mozilla.firefox/.mozilla/firefox",
     "Library/Application Support/Firefox/Profiles",
     "AppData/Roaming/Mozilla/Firefox/Profiles",
+];
+/// Firefox's application id: installers put add-ons for every profile in a folder of this name.
+const FIREFOX_APP_ID: &str = "{ec8030f7-c20a-464f-9b0e-13a3a9e97384}";
+/// Where those folders are, system-wide (absolute) or in a home (relative).
+pub const GLOBAL_DIRS: &[&str] = &[
+    "/usr/lib/mozilla/extensions",
+    "/usr/lib64/mozilla/extensions",
+    "/usr/share/mozilla/extensions",
+    "/Library/Application Support/Mozilla/Extensions",
+    ".mozilla/extensions",
+    "Library/Application Support/Mozilla/Extensions",
 ];
 /// Largest `.xpi` read (AMO's own limit is 200 MB; real extensions are a few MB).
 pub const MAX_XPI: u64 = 64 << 20;
@@ -224,6 +239,68 @@ impl Firefox {
     }
 }
 
+impl Firefox {
+    /// Add-ons an installer put where every profile loads them: `.xpi` files, unpacked folders
+    /// with a `manifest.json`, and legacy folders without one (reported by their id alone).
+    fn global(cx: &Context<'_>, homes: &[String], out: &mut dyn Sink) {
+        let dirs: Vec<String> =
+            GLOBAL_DIRS
+                .iter()
+                .flat_map(|d| {
+                    if d.starts_with('/') { vec![d.to_string()] } else { homes.iter().map(|h| join(h, d)).collect() }
+                })
+                .map(|d| join(&d, FIREFOX_APP_ID))
+                .collect();
+        for dir in cx.root.unique_dirs(dirs).into_iter().filter(|d| cx.root.is_dir(d)) {
+            let entries = match cx.root.read_dir(&dir, MAX_ENTRIES) {
+                Ok(e) => e,
+                Err(e) => {
+                    out.error(&dir, format!("cannot list: {e}"));
+                    continue;
+                }
+            };
+            for e in entries {
+                let path = join(&dir, &e.name);
+                if e.is_file && e.name.to_ascii_lowercase().ends_with(".xpi") {
+                    let stem = &e.name[..e.name.len() - 4];
+                    let read = cx
+                        .root
+                        .read(&path, MAX_XPI)
+                        .map_err(|err| format!("cannot read: {err}"))
+                        .and_then(|d| read_xpi(&d));
+                    match read {
+                        Ok((m, name)) => {
+                            let id = m.gecko_id.clone().unwrap_or_else(|| stem.to_string());
+                            out.push(xpi_artifact(&id, &m, name, "", &path, cx.target));
+                        }
+                        Err(err) => out.error(&path, err),
+                    }
+                } else if e.is_dir {
+                    let manifest = join(&path, "manifest.json");
+                    if !cx.root.is_file(&manifest) {
+                        let m = Manifest::default();
+                        out.push(xpi_artifact(&e.name, &m, None, "", &path, cx.target));
+                        continue;
+                    }
+                    let parsed = cx
+                        .root
+                        .read(&manifest, MAX_MANIFEST)
+                        .map_err(|err| format!("cannot read: {err}"))
+                        .and_then(|b| super::parse_manifest(&b));
+                    match parsed {
+                        Ok(m) => {
+                            let name = super::resolve_name(cx, &path, &m, out);
+                            let id = m.gecko_id.clone().unwrap_or_else(|| e.name.clone());
+                            out.push(xpi_artifact(&id, &m, name, "", &path, cx.target));
+                        }
+                        Err(err) => out.error(&manifest, err),
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl Collector for Firefox {
     fn id(&self) -> &'static str {
         "firefox-extensions"
@@ -234,6 +311,7 @@ impl Collector for Firefox {
         for (dir, e) in errors {
             out.error(&dir, format!("cannot list: {e}"));
         }
+        Self::global(cx, &homes, out);
         let bases: Vec<String> = homes.iter().flat_map(|h| PROFILE_DIRS.iter().map(move |d| join(h, d))).collect();
         for base in cx.root.unique_dirs(bases) {
             if !cx.root.is_dir(&base) {

@@ -15,6 +15,8 @@
 pub mod chromium;
 pub mod firefox;
 
+use crate::root::join;
+use crate::{Context, Sink};
 use serde_json::Value;
 
 /// Largest `manifest.json`, `messages.json` or `extensions.json` read.
@@ -110,6 +112,31 @@ pub(crate) fn locales(m: &Manifest) -> impl Iterator<Item = &str> {
 pub(crate) fn version_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     let parts = |s: &str| s.split(['.', '_']).map(|p| (p.parse::<u64>().ok(), p.to_string())).collect::<Vec<_>>();
     parts(a).cmp(&parts(b))
+}
+
+/// The name a `__MSG_…__` manifest name stands for, from the extension's locales.
+pub(crate) fn resolve_name(cx: &Context<'_>, version_dir: &str, m: &Manifest, out: &mut dyn Sink) -> Option<String> {
+    let key = message_key(m.name.as_deref()?)?;
+    for locale in locales(m) {
+        if locale.contains(['/', '\\']) || locale.starts_with('.') {
+            continue; // a locale is a name, never a path
+        }
+        let path = join(version_dir, &format!("_locales/{locale}/messages.json"));
+        if !cx.root.is_file(&path) {
+            continue;
+        }
+        match cx
+            .root
+            .read(&path, MAX_MANIFEST)
+            .map_err(|e| format!("cannot read: {e}"))
+            .and_then(|b| lookup_message(&b, key))
+        {
+            Ok(Some(n)) => return Some(n),
+            Ok(None) => {}
+            Err(e) => out.error(&path, e),
+        }
+    }
+    None
 }
 
 #[cfg(test)]
