@@ -161,7 +161,8 @@ fn every_tools_export_finds_its_covered_apps_on_named_devices() {
             "osquery-results.log",
             vec![
                 t("Kaspersky Endpoint Security for Windows", "LT-0042", "kaspersky", "likely"),
-                t("Kaspersky Protection", "LT-0042", "kaspersky", "likely"),
+                // The extension id with the catalog product's name: confirmed (the id alone is likely).
+                t("Kaspersky Protection", "LT-0042", "kaspersky", "confirmed"),
                 t("WeChat", "mac-jdoe", "tencent", "confirmed"),
                 t("kesl", "srv-build-01", "kaspersky", "confirmed"),
                 t("klnagent64", "srv-db-02", "kaspersky", "confirmed"),
@@ -170,7 +171,7 @@ fn every_tools_export_finds_its_covered_apps_on_named_devices() {
         (
             "fleet-host.json",
             vec![
-                t("Kaspersky Protection", "Alice's MacBook Pro", "kaspersky", "likely"),
+                t("Kaspersky Protection", "Alice's MacBook Pro", "kaspersky", "confirmed"),
                 t("WeChat.app", "Alice's MacBook Pro", "tencent", "confirmed"),
             ],
         ),

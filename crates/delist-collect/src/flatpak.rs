@@ -443,26 +443,13 @@ impl Flatpak {
                 Err(e) => out.error(INSTALLATIONS_D, format!("cannot list: {e}")),
             }
         }
-        dirs.push(join("/root", USER_DIR));
-        if cx.root.is_dir("/home") {
-            match cx.root.read_dir("/home", MAX_ENTRIES) {
-                Ok(entries) => {
-                    dirs.extend(entries.iter().filter(|e| e.is_dir).map(|e| join(&join("/home", &e.name), USER_DIR)))
-                }
-                Err(e) => out.error("/home", format!("cannot list: {e}")),
-            }
+        let (homes, errors) = cx.root.homes();
+        for (dir, e) in errors {
+            out.error(&dir, format!("cannot list: {e}"));
         }
+        dirs.extend(homes.iter().map(|h| join(h, USER_DIR)));
         // One directory reached by two names (a symlinked home) is read once.
-        let mut seen = Vec::new();
-        dirs.retain(|d| {
-            let Ok(host) = cx.root.resolve(d) else {
-                return true;
-            };
-            let new = !seen.contains(&host);
-            seen.push(host);
-            new
-        });
-        dirs
+        cx.root.unique_dirs(dirs)
     }
 
     /// Subdirectories of a directory, reporting a listing that fails.

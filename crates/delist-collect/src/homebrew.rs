@@ -205,27 +205,13 @@ impl Homebrew {
     /// directory read once however many names reach it.
     fn prefixes(cx: &Context<'_>, out: &mut dyn Sink) -> Vec<String> {
         let mut dirs: Vec<String> = PREFIXES.iter().map(|p| p.to_string()).collect();
-        if cx.root.is_dir("/home") {
-            match cx.root.read_dir("/home", MAX_ENTRIES) {
-                Ok(entries) => dirs.extend(
-                    entries
-                        .iter()
-                        .filter(|e| e.is_dir && e.name != "linuxbrew")
-                        .map(|e| join(&join("/home", &e.name), ".linuxbrew")),
-                ),
-                Err(e) => out.error("/home", format!("cannot list: {e}")),
-            }
+        let (homes, errors) = cx.root.homes();
+        for (dir, e) in errors {
+            out.error(&dir, format!("cannot list: {e}"));
         }
-        let mut seen = Vec::new();
-        dirs.retain(|d| {
-            let Ok(host) = cx.root.resolve(d) else {
-                return true;
-            };
-            let new = !seen.contains(&host);
-            seen.push(host);
-            new
-        });
-        dirs
+        // `/home/linuxbrew/.linuxbrew`, a standard prefix, is also a home's: read once.
+        dirs.extend(homes.iter().map(|h| join(h, ".linuxbrew")));
+        cx.root.unique_dirs(dirs)
     }
 
     fn list(cx: &Context<'_>, dir: &str, out: &mut dyn Sink) -> Vec<crate::root::Entry> {

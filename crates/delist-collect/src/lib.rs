@@ -11,17 +11,20 @@
 //! formats of [`files`].
 
 pub mod apk;
+pub mod browser;
 pub mod dpkg;
 pub mod files;
 pub mod flatpak;
 pub mod homebrew;
 pub mod inventory;
+pub mod macos;
 pub mod pacman;
 pub mod root;
 pub mod rpm;
 pub mod sbom;
 pub mod snap;
 pub mod target;
+pub mod truststore;
 pub mod walk;
 
 use delist_core::{Artifact, ScanError};
@@ -80,7 +83,8 @@ pub trait Collector: Send + Sync {
     fn collect(&self, cx: &Context<'_>, out: &mut dyn Sink);
 }
 
-/// Every collector of an installed system's package databases, in the order they run.
+/// Every collector of an installed system (package databases, macOS records, browser profiles,
+/// trust stores), in the order they run; the file walk follows them.
 pub fn all() -> Vec<Box<dyn Collector>> {
     vec![
         Box::new(dpkg::Dpkg),
@@ -90,5 +94,11 @@ pub fn all() -> Vec<Box<dyn Collector>> {
         Box::new(snap::Snap),
         Box::new(flatpak::Flatpak),
         Box::new(homebrew::Homebrew),
+        Box::new(macos::receipts::Receipts),
+        Box::new(macos::launchd::Launchd),
+        Box::new(macos::kext::Extensions),
+        Box::new(truststore::TrustStore),
+        Box::new(browser::chromium::Chromium),
+        Box::new(browser::firefox::Firefox),
     ]
 }

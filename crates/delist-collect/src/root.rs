@@ -173,6 +173,46 @@ impl Root {
     }
 }
 
+/// Where users' home directories live in the systems delist reads: Linux and Windows volumes
+/// (`/home/*`, `/Users/*`), macOS (`/Users/*`), and the administrators' own.
+const HOME_PARENTS: &[&str] = &["/home", "/Users"];
+const ADMIN_HOMES: &[&str] = &["/root", "/var/root"];
+/// Most homes listed under one parent directory.
+const MAX_HOMES: usize = 100_000;
+
+impl Root {
+    /// The users' home directories of the target, `/`-rooted: `/root` and `/var/root` (macOS),
+    /// then every directory under `/home` and `/Users` (macOS, and a Windows volume's
+    /// `C:\Users`), each home once however many names reach it ([`Root::unique_dirs`]). A parent
+    /// that exists but cannot be listed is returned with its error, for the caller to report.
+    pub fn homes(&self) -> (Vec<String>, Vec<(String, io::Error)>) {
+        let mut dirs: Vec<String> = ADMIN_HOMES.iter().filter(|d| self.is_dir(d)).map(|d| d.to_string()).collect();
+        let mut errors = Vec::new();
+        for parent in HOME_PARENTS {
+            if !self.is_dir(parent) {
+                continue;
+            }
+            match self.read_dir(parent, MAX_HOMES) {
+                Ok(entries) => dirs.extend(entries.iter().filter(|e| e.is_dir).map(|e| join(parent, &e.name))),
+                Err(e) => errors.push((parent.to_string(), e)),
+            }
+        }
+        (self.unique_dirs(dirs), errors)
+    }
+
+    /// The paths in order, keeping the first of each set that resolves to the same place: one
+    /// directory reached by two names (a symlinked home, `/home/linuxbrew` listed and named) is
+    /// read once. Paths that cannot be resolved are kept (their reader reports them).
+    pub fn unique_dirs(&self, mut dirs: Vec<String>) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        dirs.retain(|d| match self.resolve(d) {
+            Ok(host) => seen.insert(host),
+            Err(_) => true,
+        });
+        dirs
+    }
+}
+
 /// Joins a `/`-rooted directory path and a name.
 pub fn join(dir: &str, name: &str) -> String {
     if dir.ends_with('/') { format!("{dir}{name}") } else { format!("{dir}/{name}") }
@@ -208,6 +248,24 @@ mod tests {
         assert!(root.read("/a", 10).is_err());
         assert!(root.read("/big", 99).is_err());
         assert_eq!(root.read("/big", 100).expect("read").len(), 100);
+    }
+
+    #[test]
+    fn homes_are_listed_once_each() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let base = t.path();
+        for d in ["root", "home/ana", "home/bo", "Users/carl", "Users/Shared"] {
+            std::fs::create_dir_all(base.join(d)).expect("mkdir");
+        }
+        std::fs::write(base.join("home/notes.txt"), b"x").expect("write");
+        // A second name for ana's home, absolute as a real system would write it.
+        symlink("/home/ana", base.join("Users/ana")).expect("symlink");
+        let root = Root::new(base);
+        let (homes, errors) = root.homes();
+        assert!(errors.is_empty());
+        assert_eq!(homes, vec!["/root", "/home/ana", "/home/bo", "/Users/Shared", "/Users/carl"]);
+        let dirs = root.unique_dirs(vec!["/home/ana/x".into(), "/Users/ana/x".into(), "/nope".into()]);
+        assert_eq!(dirs, vec!["/home/ana/x", "/nope"]);
     }
 
     #[test]

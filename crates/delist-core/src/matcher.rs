@@ -11,6 +11,11 @@
 //! - a catalog package name of the artifact's own ecosystem is `possible` alone, and `confirmed`
 //!   together with a publisher field naming the same vendor;
 //! - a homepage on a vendor's domain is `possible`;
+//! - a path at or under a catalog `install-path` (a launchd job's program, a service's binary)
+//!   is `possible`, matched on whole path components;
+//! - a browser extension id is `likely` alone (a second organisation can carry the same id) and
+//!   `confirmed` together with a publisher field naming the same vendor or an extension name that
+//!   is the identifier's product;
 //! - free text (summaries, descriptions) is never evidence: a package that mentions a vendor is
 //!   not the vendor's product.
 //!
@@ -127,6 +132,8 @@ struct VendorEvidence {
     by_publisher: bool,
     by_package: bool,
     by_signer: bool,
+    /// A browser extension id of the catalog matched.
+    by_extension: bool,
 }
 
 impl<'c> Matcher<'c> {
@@ -223,6 +230,26 @@ impl<'c> Matcher<'c> {
         out
     }
 
+    /// Install-path identifiers that `path` is, or lies under (whole components: `/opt/kaspersky`
+    /// does not cover `/opt/kasperskyish`).
+    fn install_path_refs(&self, path: &str) -> Vec<IdRef> {
+        let mut out = Vec::new();
+        let mut cur = path.trim();
+        while cur.len() > 1 && cur.ends_with('/') {
+            cur = &cur[..cur.len() - 1];
+        }
+        while cur.starts_with('/') && cur.len() > 1 {
+            if let Some(r) = self.exact.get(&(IdKind::InstallPath, cur.to_string())) {
+                out.extend(r.iter().copied());
+            }
+            match cur.rfind('/') {
+                Some(i) if i > 0 => cur = &cur[..i],
+                _ => break,
+            }
+        }
+        out
+    }
+
     fn ident_label(&self, r: IdRef, fallback_name: &str) -> String {
         match r.ident {
             Some(i) => self.catalog.vendors[r.vendor].identifiers[i].label(),
@@ -310,10 +337,12 @@ impl<'c> Matcher<'c> {
                 Role::Identifier(kind) => {
                     let refs = match kind {
                         IdKind::Domain => self.domain_refs(&f.value),
+                        IdKind::InstallPath => self.install_path_refs(&f.value),
                         _ => self.exact.get(&(kind, exact_key(kind, &f.value))).cloned().unwrap_or_default(),
                     };
                     for r in refs {
                         let e = per.entry(r.vendor).or_default();
+                        e.by_extension |= kind == IdKind::ExtensionId;
                         e.idents.extend(r.ident);
                         e.evidence.push(Evidence {
                             field: f.field.clone(),
@@ -456,6 +485,22 @@ impl<'c> Matcher<'c> {
             if ve.by_package && ve.by_publisher {
                 confidence = Confidence::Confirmed;
             }
+            // An extension id is shared at times (CONTRACT's ESET caveat): it confirms only with
+            // the vendor named as its author or the extension named as the catalog's product.
+            if ve.by_extension {
+                let product = self.extension_product_named(vendor, a, &ve.idents);
+                if let Some(p) = &product {
+                    ve.evidence.push(Evidence {
+                        field: "name".into(),
+                        value: a.name.clone(),
+                        identifier: format!("product:{p}"),
+                        strength: Confidence::Possible,
+                    });
+                }
+                if ve.by_publisher || product.is_some() {
+                    confidence = Confidence::Confirmed;
+                }
+            }
             // A signature by another company contradicts what the file says about its maker.
             if signed && !ve.by_signer {
                 match confidence.lowered() {
@@ -485,6 +530,21 @@ impl<'c> Matcher<'c> {
             });
         }
         out
+    }
+}
+
+impl Matcher<'_> {
+    /// The product of a matched extension identifier that the artifact is named as, if any.
+    fn extension_product_named(&self, vendor: &Vendor, a: &Artifact, idents: &[usize]) -> Option<String> {
+        let name = normalize::key(&a.name);
+        if name.is_empty() {
+            return None;
+        }
+        idents.iter().find_map(|i| {
+            let id = &vendor.identifiers[*i];
+            let p = id.product.as_deref().filter(|p| id.kind == IdKind::ExtensionId && normalize::key(p) == name)?;
+            Some(p.to_string())
+        })
     }
 }
 
@@ -563,6 +623,27 @@ pub fn remediation(a: &Artifact) -> Option<String> {
         ArtifactKind::SbomComponent | ArtifactKind::SbomService => {
             format!("replace the dependency {n} and rebuild; update the SBOM")
         }
+        ArtifactKind::Certificate => format!(
+            "remove the certificate {n} from the trust store: delete {} (and every other path it is reached by) and \
+             rebuild the store (update-ca-certificates, update-ca-trust), or remove it with the system's certificate \
+             manager (certutil -delstore Root, security delete-certificate); then uninstall the product that put it there",
+            a.path
+        ),
+        ArtifactKind::BrowserExtension => format!(
+            "remove the extension {n} from the browser profile ({}) and block its id by browser policy \
+             (ExtensionInstallBlocklist, Firefox ExtensionSettings)",
+            a.path
+        ),
+        ArtifactKind::PkgReceipt => format!("uninstall the product package {n} installed, then pkgutil --forget {n}"),
+        ArtifactKind::LaunchdJob => format!(
+            "launchctl bootout the job {n} (system/ or gui/UID/), delete {}, and uninstall the product it starts",
+            a.path
+        ),
+        ArtifactKind::KernelExtension | ArtifactKind::SystemExtension => format!(
+            "uninstall the product {n} belongs to (systemextensionsctl uninstall for a system extension), then \
+             delete {} if it remains",
+            a.path
+        ),
     })
 }
 
@@ -879,6 +960,71 @@ until = 2021-01-01
         let all = m.identifiers_in_force(&Selection::default_for(&c), today());
         assert_eq!(all.len(), 4, "every acme identifier under all-acme");
         assert!(all.iter().all(|i| i.lists.contains(&"all-acme".to_string())));
+    }
+
+    #[test]
+    fn install_paths_cover_what_lies_under_them_and_extension_ids_need_a_second_signal() {
+        let f = |rel: &str, text: &str| SourceFile { name: rel.into(), rel: rel.into(), text: text.into() };
+        let c = load(&[
+            f(
+                "vendors/acme.toml",
+                r#"[vendor]
+id = "acme"
+name = "Acme Widgets Co., Ltd."
+sources = ["https://example.org"]
+
+[[identifier]]
+kind = "install-path"
+value = "/Library/Application Support/Acme"
+sources = ["https://example.org"]
+
+[[identifier]]
+kind = "extension-id"
+value = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+product = "Acme Guard"
+sources = ["https://example.org"]
+"#,
+            ),
+            f(
+                "lists/all.toml",
+                r#"[list]
+id = "all"
+title = "All"
+authority = "A"
+binding = true
+sources = ["https://example.org"]
+
+[[covers]]
+vendor = "acme"
+scope = "all"
+"#,
+            ),
+        ])
+        .expect("valid");
+        let job = |program: &str| {
+            Artifact::new(ArtifactKind::LaunchdJob, "job", "/Library/LaunchDaemons/x.plist", "t").field(
+                "launchd.program",
+                program,
+                Role::Identifier(IdKind::InstallPath),
+            )
+        };
+        let f = eval(&c, &job("/Library/Application Support/Acme/bin/daemon"));
+        assert_eq!(f[0].confidence, Confidence::Possible);
+        assert_eq!(f[0].evidence[0].identifier, "install-path:/Library/Application Support/Acme");
+        assert_eq!(eval(&c, &job("/Library/Application Support/Acme")).len(), 1);
+        assert!(eval(&c, &job("/Library/Application Support/AcmeOther/daemon")).is_empty());
+        assert!(eval(&c, &job("/usr/bin/Acme")).is_empty());
+        let ext = |name: &str, author: &str| {
+            Artifact::new(ArtifactKind::BrowserExtension, name, "/p", "t")
+                .field("extension.id", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", Role::Identifier(IdKind::ExtensionId))
+                .field("extension.author", author, Role::Publisher)
+        };
+        assert_eq!(eval(&c, &ext("Helper", ""))[0].confidence, Confidence::Likely);
+        assert_eq!(eval(&c, &ext("Helper", "Someone Else"))[0].confidence, Confidence::Likely);
+        assert_eq!(eval(&c, &ext("Helper", "Acme Widgets Co., Ltd."))[0].confidence, Confidence::Confirmed);
+        let named = eval(&c, &ext("ACME guard", ""));
+        assert_eq!(named[0].confidence, Confidence::Confirmed);
+        assert!(named[0].evidence.iter().any(|e| e.identifier == "product:Acme Guard"));
     }
 
     #[test]

@@ -82,6 +82,19 @@ pub enum ArtifactKind {
     MobileApp,
     /// A .deb or .rpm package file lying on disk (not installed).
     PackageFile,
+    /// A certificate in a trust store (a root CA the system or a browser trusts). One
+    /// certificate reached by several paths is one artifact.
+    Certificate,
+    /// A browser extension installed in a Chromium-family or Firefox profile.
+    BrowserExtension,
+    /// A macOS installer package receipt (`/var/db/receipts`, `/Library/Receipts`).
+    PkgReceipt,
+    /// A macOS launchd job (LaunchDaemons and LaunchAgents plists).
+    LaunchdJob,
+    /// A macOS kernel extension (`.kext`).
+    KernelExtension,
+    /// A macOS system extension (`.systemextension`).
+    SystemExtension,
 }
 
 impl ArtifactKind {
@@ -103,6 +116,12 @@ impl ArtifactKind {
             Self::Installer => "installer",
             Self::MobileApp => "mobile-app",
             Self::PackageFile => "package-file",
+            Self::Certificate => "certificate",
+            Self::BrowserExtension => "browser-extension",
+            Self::PkgReceipt => "pkg-receipt",
+            Self::LaunchdJob => "launchd-job",
+            Self::KernelExtension => "kernel-extension",
+            Self::SystemExtension => "system-extension",
         }
     }
 
@@ -117,7 +136,13 @@ impl ArtifactKind {
             | Self::AppBundle
             | Self::Installer
             | Self::MobileApp
-            | Self::PackageFile => None,
+            | Self::PackageFile
+            | Self::Certificate
+            | Self::BrowserExtension
+            | Self::PkgReceipt
+            | Self::LaunchdJob
+            | Self::KernelExtension
+            | Self::SystemExtension => None,
             _ => Some(self.as_str()),
         }
     }

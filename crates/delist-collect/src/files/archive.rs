@@ -95,6 +95,23 @@ fn kind(head: &[u8]) -> Option<Kind> {
     }
 }
 
+/// The members named in `names` (exact paths inside the zip) of at most `cap` bytes each, for
+/// collectors that need a few known files from a zip (a Firefox `.xpi`'s `manifest.json`):
+/// `(name, bytes)` in the order found. A zip whose directory is broken, or a named member that
+/// is encrypted, compressed with another method, too large or corrupt, is an error.
+pub fn zip_members(file: &dyn FileView, names: &[&str], cap: u64) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let dir = zip::directory(file, MAX_ENTRIES)?;
+    let mut out = Vec::new();
+    for e in dir.entries.iter().filter(|e| e.regular() && names.contains(&e.name.as_str())) {
+        if e.encrypted() || !e.supported() {
+            return Err(format!("{}: encrypted or compressed with an unsupported method", e.name));
+        }
+        let data = zip::read(file, e, cap).map_err(|err| format!("{}: {err}", e.name))?;
+        out.push((e.name.clone(), data));
+    }
+    Ok(out)
+}
+
 /// Unpacking allowed for one file on disk and everything nested in it.
 fn budget_for(len: u64) -> Pool {
     Pool::new(MAX_EXPANDED.min(RATIO_FLOOR.max(MAX_RATIO.saturating_mul(len))))

@@ -287,6 +287,21 @@ fn value_problem(kind: IdKind, value: &str, ecosystem: Option<&str>) -> Option<S
     }
 }
 
+/// Checks a Firefox extension identifier (`platform = "firefox"`): an addons.mozilla.org slug
+/// (`kaspersky-protection-2020`) or an add-on id (`name@example.com`, `{GUID}`).
+fn firefox_extension_problem(v: &str) -> Option<String> {
+    let slug =
+        !v.is_empty() && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    let email = v.split_once('@').is_some_and(|(a, b)| !a.is_empty() && b.contains('.'));
+    let guid = v.starts_with('{') && v.ends_with('}');
+    let clean = v.len() <= 255 && v.bytes().all(|b| b.is_ascii_graphic());
+    (!(clean && (slug || email || guid))).then(|| {
+        "a Firefox extension id is an addons.mozilla.org slug (lower-case letters, digits, '-') or an add-on id \
+         (name@example.com, {GUID})"
+            .into()
+    })
+}
+
 fn parse_vendor_file(cx: &mut Ctx<'_>, stem: &str) -> Option<Vendor> {
     let raw: RawVendorFile = match toml::from_str(&cx.file.text) {
         Ok(r) => r,
@@ -330,7 +345,13 @@ fn parse_vendor_file(cx: &mut Ctx<'_>, stem: &str) -> Option<Vendor> {
         };
         let value = r.value.unwrap_or_default();
         let what = format!("identifier {kind_str} {value:?}");
-        if let Some(p) = value_problem(kind, &value, r.ecosystem.as_deref()) {
+        let firefox = kind == IdKind::ExtensionId && r.platform.as_deref() == Some("firefox");
+        let problem = if firefox {
+            firefox_extension_problem(&value)
+        } else {
+            value_problem(kind, &value, r.ecosystem.as_deref())
+        };
+        if let Some(p) = problem {
             cx.at(at, format!("{what}: {p}"));
         }
         if r.ecosystem.is_some() && kind != IdKind::Package {
@@ -795,6 +816,10 @@ sources = ["internal asset register"]
         assert!(value_problem(IdKind::Usb, "12d", None).is_some());
         assert!(value_problem(IdKind::ExtensionId, "ahkjpbeeocnddjkakilopmfdlnjdpcdm", None).is_none());
         assert!(value_problem(IdKind::ExtensionId, "ahkjpbeeocnddjkakilopmfdlnjdpcdz", None).is_some());
+        assert!(firefox_extension_problem("kaspersky-protection-2020").is_none());
+        assert!(firefox_extension_problem("light_plugin_ACF0E80077C511E59DED005056C00008@kaspersky.com").is_none());
+        assert!(firefox_extension_problem("{ec8030f7-c20a-464f-9b0e-13a3a9e97384}").is_none());
+        assert!(firefox_extension_problem("Kaspersky Protection").is_some());
         assert!(value_problem(IdKind::Domain, "tiktokv.com", None).is_none());
         assert!(value_problem(IdKind::Domain, "TikTok.com", None).is_some());
         assert!(value_problem(IdKind::Package, "kesl", Some("deb")).is_none());
