@@ -82,6 +82,8 @@ pub enum ArtifactKind {
     MobileApp,
     /// A .deb or .rpm package file lying on disk (not installed).
     PackageFile,
+    /// A product row of a retail or marketplace feed (`delist screen`).
+    Product,
 }
 
 impl ArtifactKind {
@@ -103,6 +105,7 @@ impl ArtifactKind {
             Self::Installer => "installer",
             Self::MobileApp => "mobile-app",
             Self::PackageFile => "package-file",
+            Self::Product => "product",
         }
     }
 
@@ -117,14 +120,16 @@ impl ArtifactKind {
             | Self::AppBundle
             | Self::Installer
             | Self::MobileApp
-            | Self::PackageFile => None,
+            | Self::PackageFile
+            | Self::Product => None,
             _ => Some(self.as_str()),
         }
     }
 
     /// Whether artifacts of this kind are installed or shipped software (rather than hardware).
+    /// A product on a shelf may be either: its categories are the vendor's.
     pub fn is_software(self) -> bool {
-        true
+        self != Self::Product
     }
 }
 
@@ -329,6 +334,10 @@ pub struct Evidence {
     /// The catalog identifier it matched, `kind:value` (`package.deb:kesl`, `name:AO Kaspersky Lab`).
     pub identifier: String,
     pub strength: Confidence,
+    /// Why this entry is here when it is not plain evidence: a field shown for context (the
+    /// brand of a white-label product) or what capped the confidence (accessory phrasing).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub note: Option<String>,
 }
 
 /// A list that covers a finding, as shown in the report.
