@@ -27,6 +27,9 @@ pub enum Command {
     Inventory(ScanArgs),
     /// The ban lists: authority, instrument, dates, scope, vendors, sources.
     Lists(LookupArgs),
+    /// Screen a retail or marketplace product feed (CSV, TSV, JSON lines, JSON, Merchant Center
+    /// XML; gzip or zstd compressed) for covered vendors' products.
+    Screen(ScreenArgs),
     /// Covered vendors and every identifier delist knows for them.
     Vendors(LookupArgs),
     /// Why a list, vendor, identifier or finding is what it is.
@@ -129,6 +132,31 @@ pub struct ScanArgs {
     /// Read installed-package databases only, no file walk (tests, quick inventories).
     #[arg(long = "no-walk", hide = true)]
     pub no_walk: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ScreenArgs {
+    /// Product feeds: files (format and compression detected by content), or - for stdin.
+    #[arg(value_name = "FEED", required = true)]
+    pub feeds: Vec<String>,
+    #[command(flatten)]
+    pub common: Common,
+    /// Exit 1 when a finding is at or above this level: confirmed, likely, possible, never.
+    #[arg(long = "fail-on", value_name = "LEVEL")]
+    pub fail_on: Option<String>,
+    /// Policy file (default: ./delist.toml if present).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Only these lists: ids, or country:US, authority:TEXT, jurisdiction:TEXT.
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub lists: Vec<String>,
+    /// For headers delist does not know: COLUMN=FIELD (repeatable), FIELD one of id, brand,
+    /// manufacturer, title, gtin, description, seller.
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub map: Vec<String>,
+    /// Parse and screen every row, without the fast prefilter (for checking it).
+    #[arg(long, hide = true)]
+    pub full: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -12,6 +12,7 @@
 
 pub mod apk;
 pub mod dpkg;
+pub mod feed;
 pub mod files;
 pub mod flatpak;
 pub mod homebrew;

@@ -14,7 +14,7 @@
 //!
 //! It must never write anything to disk, follow a member's path, or execute anything.
 
-mod stream;
+pub(crate) mod stream;
 mod tar;
 mod zip;
 
