@@ -176,20 +176,19 @@ pub(crate) fn read(
             rows.push((at, buf.len(), buf.len()));
             at = buf.len();
         }
-        if rows.is_empty() && buf.len() > MAX_ROW {
-            progress.visitor.error(format!(
-                "row {}: longer than {} MiB; the rest of the feed is not read",
-                number + 1,
-                MAX_ROW >> 20
-            ));
-            break;
-        }
+        let too_long = |number: u64| format!("row {number}: longer than {} MiB; the rest of the feed is not read", MAX_ROW >> 20);
         if let Some(p) = prefilter {
             p.candidates(&buf[..at], &mut scratch, &mut hits);
         }
         let mut h = 0;
+        let mut stop = false;
         for &(start, end, next) in &rows {
             let raw = &buf[start..end];
+            if raw.len() > MAX_ROW {
+                progress.visitor.error(too_long(number + 1));
+                stop = true;
+                break;
+            }
             if !header_done {
                 header_done = true;
                 let header = Header {
@@ -222,6 +221,12 @@ pub(crate) fn read(
                 }
             }
             progress.visitor.row(&Row { number, values, raw: Some(raw) });
+        }
+        if stop || buf.len() - at > MAX_ROW {
+            if !stop {
+                progress.visitor.error(too_long(number + 1));
+            }
+            break;
         }
         buf.drain(..at);
         if eof && buf.is_empty() {

@@ -141,7 +141,7 @@ mod tests {
         let cols = resolve(&["g:id", "g:title", "g:brand", "g:gtin", "g:description"], &[]);
         assert_eq!(cols, [Some(0), Some(2), None, Some(1), Some(3), Some(4), None]);
         let cols = resolve(&["Handle", "Title", "Vendor", "Variant SKU", "Variant Barcode"], &[]);
-        assert_eq!(cols[Field::Id as usize], Some(0), "handle ranks below sku, but sku's spelling here is 'Variant SKU'");
+        assert_eq!(cols[Field::Id as usize], Some(3), "Variant SKU outranks Handle");
         assert_eq!(cols[Field::Brand as usize], Some(2));
         assert_eq!(cols[Field::Gtin as usize], Some(4));
         let m = mapped(&Mapping { columns: vec![("Hersteller".into(), "manufacturer".into())] }).expect("map");
