@@ -58,6 +58,35 @@ const ACCESSORY_BEFORE: &[&str] = &["for", "fits", "fit", "compatible", "replace
 /// Words that, right after a vendor's name, make the same point ("Hikvision-compatible").
 const ACCESSORY_AFTER: &[&str] = &["compatible"];
 
+/// Words of company names that say little about which company: a poor needle for the
+/// prefilter (any token of a name is a sound needle; a rare one just hands on fewer rows).
+const GENERIC_WORDS: &[&str] = &[
+    "technology",
+    "technologies",
+    "communications",
+    "international",
+    "networks",
+    "network",
+    "operations",
+    "holdings",
+    "digital",
+    "systems",
+    "information",
+    "electronics",
+    "group",
+    "software",
+    "lab",
+    "labs",
+    "global",
+    "mobile",
+    "telecom",
+    "services",
+    "china",
+    "usa",
+    "america",
+    "americas",
+];
+
 /// How many tokens before a mention accessory phrasing may stand ("wall mount bracket for
 /// Hikvision": 1; "case compatible with Huawei": 2).
 const ACCESSORY_WINDOW: usize = 3;
@@ -133,7 +162,9 @@ impl<'m, 'c> Screener<'m, 'c> {
                 // The longest ASCII token: every text whose tokens include the key's contains
                 // it (lower-cased). Keys with no ASCII token are found through the prefilter's
                 // rule for non-ASCII rows.
-                k.split(' ').filter(|t| t.is_ascii()).max_by_key(|t| t.len()).map(str::to_string)
+                let ascii: Vec<&str> = k.split(' ').filter(|t| t.is_ascii()).collect();
+                let telling = ascii.iter().filter(|t| !GENERIC_WORDS.contains(t)).max_by_key(|t| t.len());
+                telling.or_else(|| ascii.iter().max_by_key(|t| t.len())).map(|t| t.to_string())
             })
             .collect();
         needles.sort();
@@ -393,15 +424,14 @@ impl Prefilter {
     /// `scratch` is reused between calls.
     pub fn candidates(&self, block: &[u8], scratch: &mut Vec<u8>, out: &mut Vec<usize>) {
         out.clear();
-        scratch.clear();
-        scratch.extend(block.iter().map(u8::to_ascii_lowercase));
+        let mut extra = Vec::new();
+        lower_and_find_non_ascii(block, scratch, &mut extra);
         if let Some(ac) = &self.ac {
             out.extend(ac.find_iter(&scratch[..]).map(|m| m.start()));
         }
-        let mut extra = Vec::new();
-        non_ascii(block, &mut extra);
+        let mut window = Vec::new();
         for p in memchr::memchr_iter(b'\'', scratch) {
-            if self.split_needle(scratch, p) {
+            if self.split_needle(scratch, p, &mut window) {
                 extra.push(p);
             }
         }
@@ -412,35 +442,54 @@ impl Prefilter {
     }
 
     /// Whether a needle appears around an apostrophe at `p` once apostrophes are dropped.
-    fn split_needle(&self, lowered: &[u8], p: usize) -> bool {
+    fn split_needle(&self, lowered: &[u8], p: usize, window: &mut Vec<u8>) -> bool {
         let Some(ac) = &self.ac else { return false };
         let start = p.saturating_sub(self.longest * 2);
         let end = (p + self.longest * 2).min(lowered.len());
-        let window: Vec<u8> = lowered[start..end].iter().copied().filter(|b| *b != b'\'').collect();
+        window.clear();
+        window.extend(lowered[start..end].iter().copied().filter(|b| *b != b'\''));
         ac.is_match(&window[..])
     }
 }
 
-/// Pushes the offset of the first byte of every run of non-ASCII bytes.
-fn non_ascii(block: &[u8], out: &mut Vec<usize>) {
+/// Lower-cases ASCII letters of `block` into `out` (other bytes unchanged) and pushes the offset
+/// of the first byte of every run of non-ASCII bytes to `high`, in one pass of 8-byte words.
+fn lower_and_find_non_ascii(block: &[u8], out: &mut Vec<u8>, high: &mut Vec<usize>) {
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    out.clear();
+    out.resize(block.len(), 0);
     let mut prev_high = false;
-    while i < block.len() {
-        if !prev_high && i + 8 <= block.len() {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(&block[i..i + 8]);
-            if u64::from_ne_bytes(w) & HIGH == 0 {
-                i += 8;
-                continue;
+    let words = block.len() / 8;
+    for i in 0..words {
+        let at = i * 8;
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&block[at..at + 8]);
+        let x = u64::from_le_bytes(w);
+        // Per byte, bit 7 set where the byte is 'A'..='Z' (and itself ASCII): b + 0x3f reaches
+        // 0x80 from 'A', b + 0x25 from '['.
+        let b = x & LOW7;
+        let upper = (b.wrapping_add(0x3f3f_3f3f_3f3f_3f3f) & !b.wrapping_add(0x2525_2525_2525_2525) & !x) & HIGH;
+        out[at..at + 8].copy_from_slice(&(x | (upper >> 2)).to_le_bytes());
+        if x & HIGH == 0 {
+            prev_high = false;
+            continue;
+        }
+        for (j, byte) in w.iter().enumerate() {
+            let h = *byte >= 0x80;
+            if h && !prev_high {
+                high.push(at + j);
             }
+            prev_high = h;
         }
-        let high = block[i] >= 0x80;
-        if high && !prev_high {
-            out.push(i);
+    }
+    for j in words * 8..block.len() {
+        out[j] = block[j].to_ascii_lowercase();
+        let h = block[j] >= 0x80;
+        if h && !prev_high {
+            high.push(j);
         }
-        prev_high = high;
-        i += 1;
+        prev_high = h;
     }
 }
 
@@ -611,6 +660,19 @@ categories = ["telecommunications-equipment"]
     fn check(d: &str) -> u32 {
         let sum: u32 = d.bytes().rev().enumerate().map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 }).sum();
         (10 - sum % 10) % 10
+    }
+
+    #[test]
+    fn lowering_by_words_matches_to_ascii_lowercase() {
+        let text = "ABCXYZ@[`{ azÀÉ 漢字 Hikvision-HUAWEI_ZTE 123 ÿ€ end";
+        for cut in 0..text.len() {
+            let b = &text.as_bytes()[cut..];
+            let (mut out, mut high) = (Vec::new(), Vec::new());
+            lower_and_find_non_ascii(b, &mut out, &mut high);
+            assert_eq!(out, b.to_ascii_lowercase());
+            let want: Vec<usize> = (0..b.len()).filter(|&i| b[i] >= 0x80 && (i == 0 || b[i - 1] < 0x80)).collect();
+            assert_eq!(high, want);
+        }
     }
 
     #[test]

@@ -21,6 +21,9 @@ const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
 /// How many bytes are screened at a time.
 const BLOCK: usize = 4 << 20;
 
+/// How many bytes one read asks for: at least the input's buffer, so reads bypass it.
+const READ: usize = 1 << 20;
+
 /// How a delimited feed is laid out.
 #[derive(Debug, Clone)]
 pub(crate) struct Layout {
@@ -143,24 +146,26 @@ pub(crate) fn read(
 ) -> Result<u64, String> {
     let prefilter = prefilter.filter(|p| !p.every_row());
     let mut splitter = Splitter::new(layout.delimiter);
-    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + MAX_ROW);
+    // The buffer is allocated once: `len` bytes of it are filled, reads go straight into it
+    // and the unfinished last row is moved to its front after each block.
+    let mut buf: Vec<u8> = vec![0; BLOCK + MAX_ROW + READ];
+    let mut len = 0;
     let mut scratch = Vec::new();
     let mut hits = Vec::new();
     let mut number = 0u64;
     let mut header_done = false;
     let mut eof = false;
-    let mut chunk = vec![0u8; 256 * 1024];
     let mut rows: Vec<(usize, usize, usize)> = Vec::new();
-    while !eof || !buf.is_empty() {
-        while !eof && buf.len() < BLOCK {
-            match reader.read(&mut chunk) {
+    loop {
+        while !eof && len < BLOCK {
+            match reader.read(&mut buf[len..len + READ]) {
                 Ok(0) => eof = true,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                Ok(n) => len += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     progress.visitor.error(format!("row {}: {e}; the rest of the feed is not read", number + 1));
                     eof = true;
-                    buf.clear();
+                    len = 0;
                 }
             }
         }
@@ -168,13 +173,14 @@ pub(crate) fn read(
         // Cut complete rows; at the end of input the rest is the last row.
         rows.clear();
         let mut at = 0;
-        while let Some((end, next)) = row_end(&buf, at, layout.delimiter) {
+        let filled = &buf[..len];
+        while let Some((end, next)) = row_end(filled, at, layout.delimiter) {
             rows.push((at, end, next));
             at = next;
         }
-        if eof && at < buf.len() {
-            rows.push((at, buf.len(), buf.len()));
-            at = buf.len();
+        if eof && at < len {
+            rows.push((at, len, len));
+            at = len;
         }
         let too_long = |number: u64| format!("row {number}: longer than {} MiB; the rest of the feed is not read", MAX_ROW >> 20);
         if let Some(p) = prefilter {
@@ -222,14 +228,15 @@ pub(crate) fn read(
             }
             progress.visitor.row(&Row { number, values, raw: Some(raw) });
         }
-        if stop || buf.len() - at > MAX_ROW {
+        if stop || len - at > MAX_ROW {
             if !stop {
                 progress.visitor.error(too_long(number + 1));
             }
             break;
         }
-        buf.drain(..at);
-        if eof && buf.is_empty() {
+        buf.copy_within(at..len, 0);
+        len -= at;
+        if eof && len == 0 {
             break;
         }
     }
