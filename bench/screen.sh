@@ -48,7 +48,8 @@ run() {
       # delist exits 1 when it finds something, rg 1 when it matches nothing: both are results.
       [ "$?" -le 1 ] || { echo "failed: $*" >&2; cat "$work/err" >&2; exit 2; }
     }
-    read -r t m <"$work/time"
+    # The last line: /usr/bin/time puts "Command exited with non-zero status 1" before it.
+    read -r t m < <(tail -n 1 "$work/time")
     if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then
       best="$t"
       rss="$m"
@@ -59,13 +60,13 @@ run() {
 
 read -r t_rg m_rg < <(run rg -i -c -F "${rg_args[@]}" "$feed")
 rg_count=$(rg -i -c -F "${rg_args[@]}" "$feed" || true)
-read -r t_delist m_delist < <(run env DELIST_TODAY=2026-11-28 "$delist" screen "$feed" -q -o json="$work/report.json")
+read -r t_delist m_delist < <(run env DELIST_TODAY=2026-11-28 "$delist" screen "$feed" -q --fail-on never -o json="$work/report.json")
 summary=$(python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 s = r["screen"]
 print("rows=%d flagged=%d findings=%d errors=%d" % (s["rows"], s["flagged_rows"], r["summary"]["findings"], r["summary"]["errors"]))' "$work/report.json")
-read -r t_csv m_csv < <(run env DELIST_TODAY=2026-11-28 "$delist" screen "$feed" -q -o csv="$work/verdict.csv")
+read -r t_csv m_csv < <(run env DELIST_TODAY=2026-11-28 "$delist" screen "$feed" -q --fail-on never -o csv="$work/verdict.csv")
 
 size=$(stat -c %s "$feed")
 printf '\nfeed: %s, %.1f MB, %s names; delist: %s; rg: %s matching lines\n' \

@@ -95,13 +95,9 @@ pub struct Common {
     pub verbose: bool,
 }
 
+/// What findings are judged against: `--fail-on`, the policy and the lists (scan and screen).
 #[derive(Args, Debug, Clone)]
-pub struct ScanArgs {
-    /// What to scan: rootfs:DIR, dir:DIR, or a DIR (detected by content). None: this machine.
-    #[arg(value_name = "TARGET")]
-    pub targets: Vec<String>,
-    #[command(flatten)]
-    pub common: Common,
+pub struct Judge {
     /// Exit 1 when a finding is at or above this level: confirmed, likely, possible, never.
     #[arg(long = "fail-on", value_name = "LEVEL")]
     pub fail_on: Option<String>,
@@ -112,6 +108,17 @@ pub struct ScanArgs {
     /// binding list in force).
     #[arg(long, value_name = "ID,...", value_delimiter = ',')]
     pub lists: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ScanArgs {
+    /// What to scan: rootfs:DIR, dir:DIR, or a DIR (detected by content). None: this machine.
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub judge: Judge,
     /// Skip paths matching GLOB (repeatable). Applies to file walks.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
@@ -141,15 +148,8 @@ pub struct ScreenArgs {
     pub feeds: Vec<String>,
     #[command(flatten)]
     pub common: Common,
-    /// Exit 1 when a finding is at or above this level: confirmed, likely, possible, never.
-    #[arg(long = "fail-on", value_name = "LEVEL")]
-    pub fail_on: Option<String>,
-    /// Policy file (default: ./delist.toml if present).
-    #[arg(long, value_name = "FILE")]
-    pub policy: Option<PathBuf>,
-    /// Only these lists: ids, or country:US, authority:TEXT, jurisdiction:TEXT.
-    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
-    pub lists: Vec<String>,
+    #[command(flatten)]
+    pub judge: Judge,
     /// For headers delist does not know: COLUMN=FIELD (repeatable), FIELD one of id, brand,
     /// manufacturer, title, gtin, description, seller.
     #[arg(long = "map", value_name = "COLUMN=FIELD")]

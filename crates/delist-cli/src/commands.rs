@@ -1,6 +1,8 @@
 //! One function per command; each returns the exit code or an error (exit 2).
 
-use crate::args::{CatalogCommand, Cli, Command, Common, DiffArgs, ExplainArgs, ExportArgs, LookupArgs, ScanArgs};
+use crate::args::{
+    CatalogCommand, Cli, Command, Common, DiffArgs, ExplainArgs, ExportArgs, Judge, LookupArgs, ScanArgs,
+};
 use crate::output::{emit, sinks};
 use anyhow::{Context, Result, anyhow, bail};
 use delist_collect::target::Target;
@@ -98,7 +100,8 @@ pub(crate) struct Setup {
     pub(crate) selection: Selection,
 }
 
-pub(crate) fn setup(common: &Common, policy: Option<&Path>, fail_on: Option<&str>, lists: &[String]) -> Result<Setup> {
+pub(crate) fn setup(common: &Common, judge: &Judge) -> Result<Setup> {
+    let (policy, fail_on, lists) = (judge.policy.as_deref(), judge.fail_on.as_deref(), &judge.lists[..]);
     let catalog = load_catalog(&common.catalog)?;
     let today = today()?;
     let policy = match policy {
@@ -135,8 +138,7 @@ pub(crate) fn mapping(args: &[String]) -> Result<delist_collect::inventory::Mapp
 
 fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
     let outputs = format_of(&a.common)?;
-    let Setup { catalog, today, policy, fail_on, selection } =
-        setup(&a.common, a.policy.as_deref(), a.fail_on.as_deref(), &a.lists)?;
+    let Setup { catalog, today, policy, fail_on, selection } = setup(&a.common, &a.judge)?;
     let targets: Vec<Target> = if a.targets.is_empty() {
         vec![Target::live()]
     } else {

@@ -100,8 +100,7 @@ impl Visitor for Screening<'_, '_, '_> {
 
 pub fn screen(a: &ScreenArgs) -> Result<std::process::ExitCode> {
     let outputs = format_of(&a.common)?;
-    let Setup { catalog, today, policy, fail_on, selection } =
-        setup(&a.common, a.policy.as_deref(), a.fail_on.as_deref(), &a.lists)?;
+    let Setup { catalog, today, policy, fail_on, selection } = setup(&a.common, &a.judge)?;
     let map = mapping(&a.map)?;
     feed::validate_map(&map).map_err(|e| anyhow!("{e}"))?;
     let csv_sinks: Vec<&crate::output::Sink> = outputs.iter().filter(|s| s.format == Format::Csv).collect();
@@ -184,7 +183,10 @@ pub fn screen(a: &ScreenArgs) -> Result<std::process::ExitCode> {
     let targets = a.feeds.iter().map(|f| Target { input: f.clone(), kind: "feed".into() }).collect();
     let mut report = Report::new(
         Tool::this(VERSION),
-        CatalogRef { version: catalog.version.clone(), lists: selection.ids(&catalog).into_iter().map(String::from).collect() },
+        CatalogRef {
+            version: catalog.version.clone(),
+            lists: selection.ids(&catalog).into_iter().map(String::from).collect(),
+        },
         targets,
         usize::try_from(rows).unwrap_or(usize::MAX),
         findings,

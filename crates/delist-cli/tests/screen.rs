@@ -72,7 +72,8 @@ fn expected() -> Verdicts {
 fn every_format_gets_the_expected_verdicts() {
     let want = expected();
     assert_eq!(want.len(), 9, "covered rows in expected.tsv");
-    for f in ["feed.csv", "feed.tsv", "feed.jsonl", "feed.json", "feed.xml", "feed.csv.gz", "feed.jsonl.zst", "feed.xml.gz"]
+    for f in
+        ["feed.csv", "feed.tsv", "feed.jsonl", "feed.json", "feed.xml", "feed.csv.gz", "feed.jsonl.zst", "feed.xml.gz"]
     {
         for full in [false, true] {
             let mut args = vec![fixture(f)];
@@ -116,7 +117,8 @@ fn findings_name_the_row_and_carry_the_fields() {
     assert_eq!(e300["evidence"][0]["identifier"], "brand:EZVIZ");
     // White label: the manufacturer matched, the brand shown for context.
     let w = by("W-400");
-    let fields: Vec<&str> = w["evidence"].as_array().expect("ev").iter().map(|e| e["field"].as_str().unwrap_or("")).collect();
+    let fields: Vec<&str> =
+        w["evidence"].as_array().expect("ev").iter().map(|e| e["field"].as_str().unwrap_or("")).collect();
     assert_eq!(fields, vec!["manufacturer", "brand"]);
     assert!(w["evidence"][1]["note"].as_str().is_some_and(|n| n.starts_with("context")));
     // The accessory whose brand field claims the vendor says why it is only possible.

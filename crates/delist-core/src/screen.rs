@@ -390,8 +390,12 @@ pub fn gtin13(s: &str) -> Option<String> {
     }
     let b = digits.as_bytes();
     // The GS1 check digit: weights 3 and 1 alternating from the right, excluding the check digit.
-    let sum: u32 =
-        b[..b.len() - 1].iter().rev().enumerate().map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 }).sum();
+    let sum: u32 = b[..b.len() - 1]
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
+        .sum();
     if (10 - sum % 10) % 10 != u32::from(b[b.len() - 1] - b'0') {
         return None;
     }
@@ -620,10 +624,7 @@ categories = ["telecommunications-equipment"]
             assert_eq!(screen(&c, row("Camco", t)), vec![("camco".to_string(), Confidence::Possible)], "{t}");
         }
         // "for" after the name is not accessory phrasing.
-        assert_eq!(
-            screen(&c, row("", "Camco NVR for 8 cameras")),
-            vec![("camco".to_string(), Confidence::Possible)]
-        );
+        assert_eq!(screen(&c, row("", "Camco NVR for 8 cameras")), vec![("camco".to_string(), Confidence::Possible)]);
     }
 
     #[test]
@@ -658,7 +659,8 @@ categories = ["telecommunications-equipment"]
     }
 
     fn check(d: &str) -> u32 {
-        let sum: u32 = d.bytes().rev().enumerate().map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 }).sum();
+        let sum: u32 =
+            d.bytes().rev().enumerate().map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 }).sum();
         (10 - sum % 10) % 10
     }
 

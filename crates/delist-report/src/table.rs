@@ -162,21 +162,6 @@ pub fn inventory(inv: &Inventory) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn columns_align_and_long_cells_are_cut() {
-        let long = "x".repeat(100);
-        let t = render(&["A", "B"], &[vec!["1".into(), long], vec!["22".into(), "y".into()]]);
-        let lines: Vec<&str> = t.lines().collect();
-        assert_eq!(lines[0], "A   B");
-        assert!(lines[1].ends_with('…'));
-        assert_eq!(lines[2], "22  y");
-    }
-}
-
 /// The per-vendor and per-list counts of a screened feed.
 pub fn screen_summary(s: &delist_core::report::ScreenSummary) -> String {
     let row = |name: &str, c: &delist_core::report::Counts| {
@@ -199,4 +184,19 @@ pub fn screen_summary(s: &delist_core::report::ScreenSummary) -> String {
         out.push_str(&render(&["LIST", "FINDINGS", "CONFIRMED", "LIKELY", "POSSIBLE", "WAIVED"], &rows));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_align_and_long_cells_are_cut() {
+        let long = "x".repeat(100);
+        let t = render(&["A", "B"], &[vec!["1".into(), long], vec!["22".into(), "y".into()]]);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines[0], "A   B");
+        assert!(lines[1].ends_with('…'));
+        assert_eq!(lines[2], "22  y");
+    }
 }

@@ -10,7 +10,8 @@ use delist_core::Finding;
 use std::io::{self, Write};
 
 /// The verdict columns, after the feed's own.
-pub const COLUMNS: [&str; 5] = ["delist_vendor", "delist_confidence", "delist_lists", "delist_reason", "delist_finding"];
+pub const COLUMNS: [&str; 5] =
+    ["delist_vendor", "delist_confidence", "delist_lists", "delist_reason", "delist_finding"];
 
 /// Writes a screened feed with verdict columns.
 pub struct VerdictWriter<W: Write> {
@@ -47,7 +48,10 @@ impl<W: Write> VerdictWriter<W> {
 
     /// One record of cells, quoted as needed, without a line ending.
     fn record(&self, cells: &[&str]) -> Vec<u8> {
-        let mut w = csv::WriterBuilder::new().delimiter(self.delimiter).terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(self.delimiter)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
         // Writing into a Vec cannot fail.
         let _ = w.write_record(cells);
         let mut v = w.into_inner().unwrap_or_default();
@@ -82,9 +86,10 @@ impl<W: Write> VerdictWriter<W> {
         let reason: Vec<String> = findings
             .iter()
             .flat_map(|f| {
-                f.evidence.iter().filter(|e| !e.identifier.is_empty()).map(move |e| {
-                    format!("{}: {}={:?} ({}, {})", f.vendor, e.field, e.value, e.identifier, e.strength)
-                })
+                f.evidence
+                    .iter()
+                    .filter(|e| !e.identifier.is_empty())
+                    .map(move |e| format!("{}: {}={:?} ({}, {})", f.vendor, e.field, e.value, e.identifier, e.strength))
             })
             .collect();
         let vendors: Vec<&str> = findings.iter().map(|f| f.vendor.as_str()).collect();

@@ -182,7 +182,8 @@ pub(crate) fn read(
             rows.push((at, len, len));
             at = len;
         }
-        let too_long = |number: u64| format!("row {number}: longer than {} MiB; the rest of the feed is not read", MAX_ROW >> 20);
+        let too_long =
+            |number: u64| format!("row {number}: longer than {} MiB; the rest of the feed is not read", MAX_ROW >> 20);
         if let Some(p) = prefilter {
             p.candidates(&buf[..at], &mut scratch, &mut hits);
         }

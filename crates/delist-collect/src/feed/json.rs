@@ -78,7 +78,7 @@ pub(crate) fn read_lines(r: impl Read, map: &[(String, Field)], progress: &mut P
             continue;
         }
         number += 1;
-        if number % 4096 == 0 {
+        if number.is_multiple_of(4096) {
             progress.tick();
         }
         match serde_json::from_slice::<Value>(&line) {
@@ -182,7 +182,7 @@ pub(crate) fn read_array(r: impl Read, map: &[(String, Field)], progress: &mut P
                     progress.visitor.error(format!("element {number}: {e}"));
                     break;
                 }
-                if number % 4096 == 0 {
+                if number.is_multiple_of(4096) {
                     progress.tick();
                 }
                 match serde_json::from_slice::<Value>(&elem) {

@@ -35,7 +35,8 @@ fn run(data: &[u8], opts: Options<'_>) -> (Result<u64, String>, Keep) {
 
 #[test]
 fn quoted_fields_newlines_and_delimiters() {
-    let text = "\u{feff}sku;Brand;Title\r\n1;Acme;\"a;b\"\"c\r\nd\"\r\n\r\n2;\"Zeta\";plain \"quote\" mid\n3;Last;no newline";
+    let text =
+        "\u{feff}sku;Brand;Title\r\n1;Acme;\"a;b\"\"c\r\nd\"\r\n\r\n2;\"Zeta\";plain \"quote\" mid\n3;Last;no newline";
     let (r, k) = run(text.as_bytes(), Options::default());
     assert_eq!(r, Ok(3));
     let h = k.header.expect("header");
@@ -139,7 +140,19 @@ fn prefilter_is_sound_on_random_rows() {
     let sel = Selection::default_for(&catalog);
     let s = Screener::new(&m, &sel, jiff::civil::Date::constant(2026, 1, 1), "f", "f");
     let pre = s.prefilter();
-    let words = ["Hik", "vision", "HIKVISION", "hik'vision", "Ｈｉｋｖｉｓｉｏｎ", "лаборатория", "for", "cam", "\"q,\"", "'", "x"];
+    let words = [
+        "Hik",
+        "vision",
+        "HIKVISION",
+        "hik'vision",
+        "Ｈｉｋｖｉｓｉｏｎ",
+        "лаборатория",
+        "for",
+        "cam",
+        "\"q,\"",
+        "'",
+        "x",
+    ];
     let mut state = 12345u64;
     let mut next = |n: usize| {
         state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -147,7 +160,9 @@ fn prefilter_is_sound_on_random_rows() {
     };
     let mut text = String::from("sku,brand,title\n");
     for i in 0..3000 {
-        let mut cell = |k: usize| (0..k).map(|_| words[next(words.len())]).collect::<Vec<_>>().join(if next(2) == 0 { " " } else { "" });
+        let mut cell = |k: usize| {
+            (0..k).map(|_| words[next(words.len())]).collect::<Vec<_>>().join(if next(2) == 0 { " " } else { "" })
+        };
         let (b, t) = (cell(2), cell(4));
         text.push_str(&format!("{i},\"{}\",\"{}\"\n", b.replace('"', "\"\""), t.replace('"', "\"\"")));
     }

@@ -66,7 +66,9 @@ pub(crate) fn read(r: impl Read, map: &[(String, Field)], progress: &mut Progres
                 let local = String::from_utf8_lossy(qname.local_name().as_ref()).into_owned();
                 if !started {
                     if !matches!(local.as_str(), "rss" | "feed") {
-                        return Err(format!("not a Merchant Center XML feed: the root is <{local}>, not <rss> or <feed>"));
+                        return Err(format!(
+                            "not a Merchant Center XML feed: the root is <{local}>, not <rss> or <feed>"
+                        ));
                     }
                     started = true;
                     progress.visitor.header(&Header {
@@ -84,7 +86,10 @@ pub(crate) fn read(r: impl Read, map: &[(String, Field)], progress: &mut Progres
                     }
                     Some(d) if depth == d + 1 => {
                         let full = String::from_utf8_lossy(qname.as_ref()).into_owned();
-                        field = match map.iter().find(|(c, _)| c.eq_ignore_ascii_case(&full) || c.eq_ignore_ascii_case(&local)) {
+                        field = match map
+                            .iter()
+                            .find(|(c, _)| c.eq_ignore_ascii_case(&full) || c.eq_ignore_ascii_case(&local))
+                        {
                             Some((_, f)) => Some((*f, 0)),
                             None => fields::alias(&local).map(|(f, r)| (f, r + 1)),
                         };
@@ -106,7 +111,10 @@ pub(crate) fn read(r: impl Read, map: &[(String, Field)], progress: &mut Progres
                 if let (Some(d), Some((f, _))) = (item, field)
                     && depth == d + 1
                 {
-                    let text = t.unescape().map(|c| c.into_owned()).unwrap_or_else(|_| String::from_utf8_lossy(&t).into_owned());
+                    let text = t
+                        .unescape()
+                        .map(|c| c.into_owned())
+                        .unwrap_or_else(|_| String::from_utf8_lossy(&t).into_owned());
                     values[f as usize].1.push_str(&text);
                 }
             }
@@ -125,7 +133,7 @@ pub(crate) fn read(r: impl Read, map: &[(String, Field)], progress: &mut Progres
                         vals[i] = v.as_str();
                     }
                     progress.visitor.row(&Row { number, values: vals, raw: None });
-                    if number % 1024 == 0 {
+                    if number.is_multiple_of(1024) {
                         progress.tick();
                     }
                     item = None;
