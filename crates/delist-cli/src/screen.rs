@@ -115,7 +115,11 @@ pub fn screen(a: &ScreenArgs) -> Result<std::process::ExitCode> {
     let mut errors = Vec::new();
     let mut rows = 0u64;
     for input in &a.feeds {
-        let screener = Screener::new(&matcher, &selection, today, input.as_str(), input.as_str());
+        // The feed is the target; its rows live in it at `/` and its file name (CONTRACT:
+        // `artifact.path` is `/`-rooted inside the target).
+        let name = std::path::Path::new(input).file_name().map(|n| n.to_string_lossy().into_owned());
+        let path = format!("/{}", if input == "-" { "stdin".to_string() } else { name.unwrap_or_default() });
+        let screener = Screener::new(&matcher, &selection, today, path, input.as_str());
         let prefilter = screener.prefilter();
         let (reader, len): (Box<dyn Read>, Option<u64>) = if input == "-" {
             (Box::new(std::io::stdin().lock()), None)

@@ -111,7 +111,8 @@ fn findings_name_the_row_and_carry_the_fields() {
     let by = |id: &str| f.iter().find(|x| x["artifact"]["name"] == id).unwrap_or_else(|| panic!("{id}"));
     let e300 = by("E-300");
     assert_eq!(e300["artifact"]["kind"], "product");
-    assert_eq!(e300["artifact"]["path"], feed.as_str());
+    assert_eq!(e300["artifact"]["path"], "/feed.csv");
+    assert_eq!(e300["artifact"]["target"], feed.as_str());
     assert_eq!(e300["product"], "EZVIZ C6N Indoor Wi-Fi Camera");
     assert_eq!(e300["evidence"][0]["field"], "brand");
     assert_eq!(e300["evidence"][0]["identifier"], "brand:EZVIZ");
@@ -124,6 +125,17 @@ fn findings_name_the_row_and_carry_the_fields() {
     // The accessory whose brand field claims the vendor says why it is only possible.
     let a = by("A-602");
     assert!(a["evidence"].as_array().expect("ev").iter().any(|e| e["identifier"] == "accessory:for"));
+    // The report is a delist.report/1 document.
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schema/delist.report-1.schema.json"),
+        )
+        .expect("schema"),
+    )
+    .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator.iter_errors(&r).map(|e| format!("{e} at {}", e.instance_path)).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
     // Summary per vendor and per list.
     let s = &r["screen"];
     assert_eq!(s["rows"], 18);
