@@ -457,43 +457,28 @@ impl Prefilter {
 }
 
 /// Lower-cases ASCII letters of `block` into `out` (other bytes unchanged) and pushes the offset
-/// of the first byte of every run of non-ASCII bytes to `high`, in one pass of 8-byte words.
+/// of the first byte of every run of non-ASCII bytes to `high`. Both loops are written so that
+/// the compiler turns them into SIMD: a branch-free lowering, then a per-4 KiB OR of the bytes
+/// that only looks closer where a byte has its high bit set.
 fn lower_and_find_non_ascii(block: &[u8], out: &mut Vec<u8>, high: &mut Vec<usize>) {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    out.clear();
+    // No clear(): resizing to the same length again costs nothing.
     out.resize(block.len(), 0);
+    for (d, &c) in out.iter_mut().zip(block) {
+        *d = c | (u8::from(c.wrapping_sub(b'A') < 26) << 5);
+    }
     let mut prev_high = false;
-    let words = block.len() / 8;
-    for i in 0..words {
-        let at = i * 8;
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&block[at..at + 8]);
-        let x = u64::from_le_bytes(w);
-        // Per byte, bit 7 set where the byte is 'A'..='Z' (and itself ASCII): b + 0x3f reaches
-        // 0x80 from 'A', b + 0x25 from '['.
-        let b = x & LOW7;
-        let upper = (b.wrapping_add(0x3f3f_3f3f_3f3f_3f3f) & !b.wrapping_add(0x2525_2525_2525_2525) & !x) & HIGH;
-        out[at..at + 8].copy_from_slice(&(x | (upper >> 2)).to_le_bytes());
-        if x & HIGH == 0 {
+    for (k, chunk) in block.chunks(4096).enumerate() {
+        if chunk.iter().fold(0u8, |acc, b| acc | b) < 0x80 {
             prev_high = false;
             continue;
         }
-        for (j, byte) in w.iter().enumerate() {
-            let h = *byte >= 0x80;
+        for (j, &c) in chunk.iter().enumerate() {
+            let h = c >= 0x80;
             if h && !prev_high {
-                high.push(at + j);
+                high.push(k * 4096 + j);
             }
             prev_high = h;
         }
-    }
-    for j in words * 8..block.len() {
-        out[j] = block[j].to_ascii_lowercase();
-        let h = block[j] >= 0x80;
-        if h && !prev_high {
-            high.push(j);
-        }
-        prev_high = h;
     }
 }
 

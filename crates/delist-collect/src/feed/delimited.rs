@@ -196,6 +196,9 @@ pub(crate) fn read(
                 stop = true;
                 break;
             }
+            if raw.iter().all(|b| b.is_ascii_whitespace()) {
+                continue;
+            }
             if !header_done {
                 header_done = true;
                 let header = Header {
@@ -205,9 +208,6 @@ pub(crate) fn read(
                     raw: Some(raw.to_vec()),
                 };
                 progress.visitor.header(&header);
-                continue;
-            }
-            if raw.iter().all(|b| b.is_ascii_whitespace()) {
                 continue;
             }
             number += 1;

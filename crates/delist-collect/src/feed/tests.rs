@@ -48,6 +48,10 @@ fn quoted_fields_newlines_and_delimiters() {
     assert_eq!(k.rows[1].1[Field::Title as usize], "plain \"quote\" mid");
     assert_eq!(k.rows[2].1[Field::Title as usize], "no newline");
     assert!(k.errors.is_empty());
+    // Blank lines before the header are not the header.
+    let (r, k) = run(b"\r\n\nsku,brand\n1,Acme\n", Options::default());
+    assert_eq!(r, Ok(1));
+    assert_eq!(k.header.and_then(|h| h.raw).as_deref(), Some(&b"sku,brand"[..]));
 }
 
 #[test]
