@@ -220,3 +220,28 @@ fn exit_codes_and_clear_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field \"colour\""));
 }
+
+/// A policy's waivers apply to screened rows: waived in the report, in the summary and in the
+/// CSV verdict; a waived finding does not fail the run.
+#[test]
+fn waivers_apply_to_rows() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let policy = dir.path().join("delist.toml");
+    std::fs::write(
+        &policy,
+        "[[waiver]]\nvendor = \"hikvision\"\nowner = \"retail@example.org\"\napprover = \"CISO\"\n\
+         reason = \"stock being withdrawn\"\nexpires = 2027-06-30\n",
+    )
+    .expect("write");
+    let feed = dir.path().join("cams.csv");
+    std::fs::write(&feed, "sku,brand,title\nH-1,Hikvision,Dome\nL-1,Logitech,Webcam\n").expect("write");
+    let (feed, policy) = (feed.to_str().expect("utf-8"), policy.to_str().expect("utf-8"));
+    let r = report(&[feed, "--policy", policy]);
+    assert_eq!(r["summary"]["waived"], 1);
+    assert_eq!(r["screen"]["by_vendor"]["hikvision"]["waived"], 1);
+    assert_eq!(delist(&["screen", feed, "--policy", policy]).status.code(), Some(0));
+    let out = delist(&["screen", feed, "--policy", policy, "-o", "csv"]);
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.lines().nth(1).is_some_and(|l| l.starts_with("H-1,Hikvision,Dome,hikvision,waived,")), "{text}");
+    assert!(text.lines().nth(2).is_some_and(|l| l == "L-1,Logitech,Webcam,,,,,"), "{text}");
+}
