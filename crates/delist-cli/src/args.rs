@@ -29,6 +29,10 @@ pub enum Command {
     Lists(LookupArgs),
     /// Screen a retail or marketplace product feed (CSV, TSV, JSON lines, JSON, Merchant Center
     /// XML; gzip or zstd compressed) for covered vendors' products.
+    #[command(after_help = "Outputs: -o table (default), json, sarif, junit, html as for scan; -o csv[=FILE] writes \
+the feed itself, every row, with delist_vendor, delist_confidence, delist_lists, delist_reason and delist_finding \
+columns added.\n\nExamples:\n  delist screen products.csv\n  delist screen feed.xml.gz -o json=report.json\n  \
+delist screen export.csv -o csv=verdict.csv\n  delist screen artikel.csv --map Marke=brand --map Bezeichnung=title")]
     Screen(ScreenArgs),
     /// Covered vendors and every identifier delist knows for them.
     Vendors(LookupArgs),
