@@ -608,7 +608,13 @@ categories = ["telecommunications-equipment"]
             // A marketplace seller who put the fitted brand in the brand field.
             assert_eq!(screen(&c, row("Camco", t)), vec![("camco".to_string(), Confidence::Possible)], "{t}");
         }
+        // Every vendor an accessory fits is only what it fits.
+        assert!(screen(&c, row("", "Mount for Camco and ZTE cameras")).is_empty());
         // "for" after the name is not accessory phrasing.
+        assert_eq!(
+            screen(&c, row("Camco", "Camco Total Security for Windows")),
+            vec![("camco".to_string(), Confidence::Likely)]
+        );
         assert_eq!(screen(&c, row("", "Camco NVR for 8 cameras")), vec![("camco".to_string(), Confidence::Possible)]);
     }
 
