@@ -27,6 +27,13 @@ pub enum Command {
     Inventory(ScanArgs),
     /// The ban lists: authority, instrument, dates, scope, vendors, sources.
     Lists(LookupArgs),
+    /// Screen a retail or marketplace product feed (CSV, TSV, JSON lines, JSON, Merchant Center
+    /// XML; gzip or zstd compressed) for covered vendors' products.
+    #[command(after_help = "Outputs: -o table (default), json, sarif, junit, html as for scan; -o csv[=FILE] writes \
+the feed itself, every row, with delist_vendor, delist_confidence, delist_lists, delist_reason and delist_finding \
+columns added.\n\nExamples:\n  delist screen products.csv\n  delist screen feed.xml.gz -o json=report.json\n  \
+delist screen export.csv -o csv=verdict.csv\n  delist screen artikel.csv --map Marke=brand --map Bezeichnung=title")]
+    Screen(ScreenArgs),
     /// Covered vendors and every identifier delist knows for them.
     Vendors(LookupArgs),
     /// Why a list, vendor, identifier or finding is what it is.
@@ -92,14 +99,9 @@ pub struct Common {
     pub verbose: bool,
 }
 
+/// What findings are judged against: `--fail-on`, the policy and the lists (scan and screen).
 #[derive(Args, Debug, Clone)]
-pub struct ScanArgs {
-    /// What to scan: rootfs:DIR, dir:DIR, file:PATH, sbom:PATH, inventory:PATH, or a path (its kind
-    /// detected by content). None: this machine.
-    #[arg(value_name = "TARGET")]
-    pub targets: Vec<String>,
-    #[command(flatten)]
-    pub common: Common,
+pub struct Judge {
     /// Exit 1 when a finding is at or above this level: confirmed, likely, possible, never.
     #[arg(long = "fail-on", value_name = "LEVEL")]
     pub fail_on: Option<String>,
@@ -110,6 +112,18 @@ pub struct ScanArgs {
     /// binding list in force).
     #[arg(long, value_name = "ID,...", value_delimiter = ',')]
     pub lists: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ScanArgs {
+    /// What to scan: rootfs:DIR, dir:DIR, file:PATH, sbom:PATH, inventory:PATH, or a path (its kind
+    /// detected by content). None: this machine.
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub judge: Judge,
     /// Skip paths matching GLOB (repeatable). Applies to file walks.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
@@ -123,13 +137,31 @@ pub struct ScanArgs {
     /// Worker threads (default: the number of cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Skip files larger than this many bytes in file walks (default 536870912, 512 MiB); they
-    /// are counted, not read.
+    /// Files of a format delist reads that are larger than this many bytes (default 536870912,
+    /// 512 MiB) are counted, not read.
     #[arg(long = "max-file-size", value_name = "BYTES")]
     pub max_file_size: Option<u64>,
     /// Read installed-package databases only, no file walk (tests, quick inventories).
     #[arg(long = "no-walk", hide = true)]
     pub no_walk: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ScreenArgs {
+    /// Product feeds: files (format and compression detected by content), or - for stdin.
+    #[arg(value_name = "FEED", required = true)]
+    pub feeds: Vec<String>,
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub judge: Judge,
+    /// For headers delist does not know: COLUMN=FIELD (repeatable), FIELD one of id, brand,
+    /// manufacturer, title, gtin, description, seller.
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub map: Vec<String>,
+    /// Parse and screen every row, without the fast prefilter (for checking it).
+    #[arg(long, hide = true)]
+    pub full: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -1,6 +1,8 @@
 //! One function per command; each returns the exit code or an error (exit 2).
 
-use crate::args::{CatalogCommand, Cli, Command, Common, DiffArgs, ExplainArgs, ExportArgs, LookupArgs, ScanArgs};
+use crate::args::{
+    CatalogCommand, Cli, Command, Common, DiffArgs, ExplainArgs, ExportArgs, Judge, LookupArgs, ScanArgs,
+};
 use crate::output::{emit, sinks};
 use anyhow::{Context, Result, anyhow, bail};
 use delist_collect::target::Target;
@@ -14,7 +16,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -22,6 +24,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Inventory(a) => scan(&a, true),
         Command::Lists(a) => lists(&a),
         Command::Vendors(a) => vendors(&a),
+        Command::Screen(a) => crate::screen::screen(&a),
         Command::Explain(a) => explain(&a),
         Command::Diff(a) => diff(&a),
         Command::Export(a) => export(&a),
@@ -34,7 +37,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Today's date, for deadlines and waiver expiry. `DELIST_TODAY` pins it (tests, reproducible
 /// reports of a past day).
-fn today() -> Result<Date> {
+pub(crate) fn today() -> Result<Date> {
     match std::env::var("DELIST_TODAY") {
         Ok(s) => s.parse().with_context(|| format!("DELIST_TODAY={s:?} is not a date such as 2026-11-28")),
         Err(_) => Ok(jiff::Zoned::now().date()),
@@ -84,31 +87,58 @@ fn load_catalog(extra: &[PathBuf]) -> Result<Catalog> {
     catalog::load(&files).map_err(|d| diagnostics_error(&d))
 }
 
-fn format_of(common: &Common) -> Result<Vec<crate::output::Sink>> {
+pub(crate) fn format_of(common: &Common) -> Result<Vec<crate::output::Sink>> {
     sinks(&common.output)
 }
 
-fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
-    let outputs = format_of(&a.common)?;
-    let catalog = load_catalog(&a.common.catalog)?;
+/// What `scan` and `screen` share: the catalog, date, policy, `--fail-on` and lists.
+pub(crate) struct Setup {
+    pub(crate) catalog: Catalog,
+    pub(crate) today: Date,
+    pub(crate) policy: Option<Policy>,
+    pub(crate) fail_on: Option<Confidence>,
+    pub(crate) selection: Selection,
+}
+
+pub(crate) fn setup(common: &Common, judge: &Judge) -> Result<Setup> {
+    let (policy, fail_on, lists) = (judge.policy.as_deref(), judge.fail_on.as_deref(), &judge.lists[..]);
+    let catalog = load_catalog(&common.catalog)?;
     let today = today()?;
-    let policy = match &a.policy {
+    let policy = match policy {
         Some(p) => Some(read_policy(p, &catalog)?),
         None if Path::new("delist.toml").is_file() => Some(read_policy(Path::new("delist.toml"), &catalog)?),
         None => None,
     };
-    let fail_on = match (&a.fail_on, policy.as_ref().and_then(|p| p.fail_on)) {
+    let fail_on = match (fail_on, policy.as_ref().and_then(|p| p.fail_on)) {
         (Some(s), _) => parse_fail_on(s).map_err(|e| anyhow!("--fail-on: {e}"))?,
         (None, Some(level)) => level,
         (None, None) => Some(Confidence::Likely),
     };
-    let selection = if !a.lists.is_empty() {
-        Selection::of_ids(&catalog, &a.lists).map_err(|u| anyhow!("--lists: unknown list(s): {}", u.join(", ")))?
+    let selection = if !lists.is_empty() {
+        Selection::of_ids(&catalog, lists).map_err(|u| anyhow!("--lists: unknown list(s): {}", u.join(", ")))?
     } else if let Some(ids) = policy.as_ref().and_then(|p| p.lists.clone()) {
         Selection::of_ids(&catalog, &ids).map_err(|u| anyhow!("policy lists: unknown list(s): {}", u.join(", ")))?
     } else {
         Selection::default_for(&catalog)
     };
+    Ok(Setup { catalog, today, policy, fail_on, selection })
+}
+
+/// `--map COLUMN=FIELD` arguments as a mapping (fields are checked by whoever reads it).
+pub(crate) fn mapping(args: &[String]) -> Result<delist_collect::inventory::Mapping> {
+    let mut mapping = delist_collect::inventory::Mapping::default();
+    for m in args {
+        let (col, field) = m
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--map {m}: expected COLUMN=FIELD, e.g. --map 'Device Name=device'"))?;
+        mapping.columns.push((col.to_string(), field.to_string()));
+    }
+    Ok(mapping)
+}
+
+fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
+    let outputs = format_of(&a.common)?;
+    let Setup { catalog, today, policy, fail_on, selection } = setup(&a.common, &a.judge)?;
     let targets: Vec<Target> = if a.targets.is_empty() {
         vec![Target::live()]
     } else {
@@ -127,13 +157,7 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
         t.walk = walk.clone();
     }
     if !a.map.is_empty() {
-        let mut mapping = delist_collect::inventory::Mapping::default();
-        for m in &a.map {
-            let (col, field) = m
-                .split_once('=')
-                .ok_or_else(|| anyhow!("--map {m}: expected COLUMN=FIELD, e.g. --map 'Device Name=device'"))?;
-            mapping.columns.push((col.to_string(), field.to_string()));
-        }
+        let mapping = mapping(&a.map)?;
         mapping.validate().map_err(|e| anyhow!("{e}"))?;
         for t in &mut targets {
             t.mapping = mapping.clone();

@@ -6,6 +6,7 @@
 mod args;
 mod commands;
 mod output;
+mod screen;
 
 use clap::Parser;
 use std::process::ExitCode;

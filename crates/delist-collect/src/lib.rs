@@ -13,6 +13,7 @@
 pub mod apk;
 pub mod browser;
 pub mod dpkg;
+pub mod feed;
 pub mod files;
 pub mod flatpak;
 pub mod homebrew;

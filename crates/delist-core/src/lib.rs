@@ -16,6 +16,7 @@ pub mod normalize;
 pub mod policy;
 pub mod purl;
 pub mod report;
+pub mod screen;
 
 pub use catalog::Catalog;
 pub use catalog::IdKind;

@@ -32,9 +32,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Index into the catalog: (vendor, identifier) or (vendor, name) positions.
 #[derive(Debug, Clone, Copy)]
-struct IdRef {
-    vendor: usize,
-    ident: Option<usize>,
+pub(crate) struct IdRef {
+    pub(crate) vendor: usize,
+    pub(crate) ident: Option<usize>,
 }
 
 /// Which lists a scan applies.
@@ -250,7 +250,18 @@ impl<'c> Matcher<'c> {
         out
     }
 
-    fn ident_label(&self, r: IdRef, fallback_name: &str) -> String {
+    /// The vendors (and identifiers) a normalised name key names.
+    pub(crate) fn name_refs(&self, key: &str) -> &[IdRef] {
+        self.names.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether the identifier behind a reference belongs to its vendor on `today` (names and
+    /// aliases always do; a brand sold stops).
+    pub(crate) fn live(&self, r: IdRef, today: Date) -> bool {
+        r.ident.is_none_or(|i| self.catalog.vendors[r.vendor].identifiers[i].in_force(today))
+    }
+
+    pub(crate) fn ident_label(&self, r: IdRef, fallback_name: &str) -> String {
         match r.ident {
             Some(i) => self.catalog.vendors[r.vendor].identifiers[i].label(),
             None => format!("name:{fallback_name}"),
@@ -258,14 +269,14 @@ impl<'c> Matcher<'c> {
     }
 
     /// What the artifact says about each vendor.
-    fn gather(&self, a: &Artifact) -> BTreeMap<usize, VendorEvidence> {
+    fn gather(&self, a: &Artifact, today: Date) -> BTreeMap<usize, VendorEvidence> {
         let mut per: BTreeMap<usize, VendorEvidence> = BTreeMap::new();
         let eco = a.kind.ecosystem();
         for f in &a.fields {
             match f.role {
                 Role::Publisher => {
                     let k = normalize::key(&f.value);
-                    for r in self.names.get(&k).into_iter().flatten() {
+                    for r in self.names.get(&k).into_iter().flatten().filter(|r| self.live(**r, today)) {
                         let v = &self.catalog.vendors[r.vendor];
                         let alias = v.names().find(|n| normalize::key(n) == k).unwrap_or(&v.name).to_string();
                         let e = per.entry(r.vendor).or_default();
@@ -276,13 +287,14 @@ impl<'c> Matcher<'c> {
                             value: f.value.clone(),
                             identifier: self.ident_label(*r, &alias),
                             strength: Confidence::Likely,
+                            note: None,
                         });
                     }
                 }
                 Role::Name => {
                     let Some(eco) = eco else { continue };
                     let key = (eco.to_string(), f.value.to_lowercase());
-                    for r in self.packages.get(&key).into_iter().flatten() {
+                    for r in self.packages.get(&key).into_iter().flatten().filter(|r| self.live(**r, today)) {
                         let e = per.entry(r.vendor).or_default();
                         e.by_package = true;
                         e.idents.extend(r.ident);
@@ -291,11 +303,12 @@ impl<'c> Matcher<'c> {
                             value: f.value.clone(),
                             identifier: self.ident_label(*r, &f.value),
                             strength: Confidence::Possible,
+                            note: None,
                         });
                     }
                 }
                 Role::Homepage => {
-                    for r in self.domain_refs(&f.value) {
+                    for r in self.domain_refs(&f.value).into_iter().filter(|r| self.live(*r, today)) {
                         let e = per.entry(r.vendor).or_default();
                         e.idents.extend(r.ident);
                         e.evidence.push(Evidence {
@@ -303,6 +316,7 @@ impl<'c> Matcher<'c> {
                             value: f.value.clone(),
                             identifier: self.ident_label(r, &f.value),
                             strength: Confidence::Possible,
+                            note: None,
                         });
                     }
                 }
@@ -322,7 +336,7 @@ impl<'c> Matcher<'c> {
                             hits.push((*r, strength_of(IdKind::PurlNamespace), false));
                         }
                     }
-                    for (r, strength, is_package) in hits {
+                    for (r, strength, is_package) in hits.into_iter().filter(|h| self.live(h.0, today)) {
                         let e = per.entry(r.vendor).or_default();
                         e.by_package |= is_package;
                         e.idents.extend(r.ident);
@@ -331,6 +345,7 @@ impl<'c> Matcher<'c> {
                             value: f.value.clone(),
                             identifier: self.ident_label(r, &f.value),
                             strength,
+                            note: None,
                         });
                     }
                 }
@@ -340,7 +355,7 @@ impl<'c> Matcher<'c> {
                         IdKind::InstallPath => self.install_path_refs(&f.value),
                         _ => self.exact.get(&(kind, exact_key(kind, &f.value))).cloned().unwrap_or_default(),
                     };
-                    for r in refs {
+                    for r in refs.into_iter().filter(|r| self.live(*r, today)) {
                         let e = per.entry(r.vendor).or_default();
                         e.by_extension |= kind == IdKind::ExtensionId;
                         e.idents.extend(r.ident);
@@ -349,12 +364,13 @@ impl<'c> Matcher<'c> {
                             value: f.value.clone(),
                             identifier: self.ident_label(r, &f.value),
                             strength: strength_of(kind),
+                            note: None,
                         });
                     }
                 }
                 Role::Signer => {
                     let k = normalize::key(&f.value);
-                    for r in self.names.get(&k).into_iter().flatten() {
+                    for r in self.names.get(&k).into_iter().flatten().filter(|r| self.live(**r, today)) {
                         let e = per.entry(r.vendor).or_default();
                         e.by_signer = true;
                         e.idents.extend(r.ident);
@@ -363,6 +379,7 @@ impl<'c> Matcher<'c> {
                             value: f.value.clone(),
                             identifier: self.ident_label(*r, &f.value),
                             strength: Confidence::Confirmed,
+                            note: None,
                         });
                     }
                 }
@@ -374,12 +391,16 @@ impl<'c> Matcher<'c> {
 
     /// The categories the artifact falls in for this vendor: the matched identifiers' own, and
     /// for installed software the software-like categories the vendor makes.
-    fn categories(&self, vendor: &Vendor, a: &Artifact, idents: &[usize]) -> HashSet<String> {
+    pub(crate) fn categories(&self, vendor: &Vendor, a: &Artifact, idents: &[usize]) -> HashSet<String> {
         let mut out: HashSet<String> = HashSet::new();
         for i in idents {
             out.extend(vendor.categories_of(&vendor.identifiers[*i]).iter().cloned());
         }
-        if a.kind.is_software() {
+        if a.kind == ArtifactKind::Product {
+            // A row of a retail feed says nothing of its category: it may be anything the
+            // vendor sells.
+            out.extend(vendor.makes.iter().chain(&vendor.equipment).cloned());
+        } else if a.kind.is_software() {
             out.insert("software".into());
             out.extend(
                 vendor.makes.iter().filter(|c| matches!(c.as_str(), "security-software" | "mobile-app")).cloned(),
@@ -388,7 +409,7 @@ impl<'c> Matcher<'c> {
         out
     }
 
-    fn cover_applies(
+    pub(crate) fn cover_applies(
         &self,
         cover: &Cover,
         vendor: &Vendor,
@@ -416,7 +437,7 @@ impl<'c> Matcher<'c> {
     }
 
     /// The selected lists that cover this vendor's artifact, with the qualifier of each.
-    fn covering(
+    pub(crate) fn covering(
         &self,
         selection: &Selection,
         vendor_idx: usize,
@@ -461,7 +482,7 @@ impl<'c> Matcher<'c> {
     pub fn identifiers_in_force(&self, selection: &Selection, today: Date) -> Vec<InForce<'c>> {
         let mut out = Vec::new();
         for (vi, v) in self.catalog.vendors.iter().enumerate() {
-            for (ii, id) in v.identifiers.iter().enumerate() {
+            for (ii, id) in v.identifiers.iter().enumerate().filter(|(_, id)| id.in_force(today)) {
                 let mut cats: HashSet<String> = v.categories_of(id).iter().cloned().collect();
                 if !id.kind.is_equipment() {
                     cats.insert("software".into());
@@ -479,7 +500,7 @@ impl<'c> Matcher<'c> {
     pub fn evaluate(&self, a: &Artifact, selection: &Selection, today: Date) -> Vec<Finding> {
         let mut out = Vec::new();
         let signed = a.fields.iter().any(|f| f.role == Role::Signer);
-        for (vi, mut ve) in self.gather(a) {
+        for (vi, mut ve) in self.gather(a, today) {
             let vendor = &self.catalog.vendors[vi];
             let mut confidence = ve.evidence.iter().map(|e| e.strength).max().unwrap_or(Confidence::Possible);
             if ve.by_package && ve.by_publisher {
@@ -495,6 +516,7 @@ impl<'c> Matcher<'c> {
                         value: a.name.clone(),
                         identifier: format!("product:{p}"),
                         strength: Confidence::Possible,
+                        note: None,
                     });
                 }
                 if ve.by_publisher || product.is_some() {
@@ -644,6 +666,9 @@ pub fn remediation(a: &Artifact) -> Option<String> {
              delete {} if it remains",
             a.path
         ),
+        ArtifactKind::Product => {
+            format!("take listing {n} down from {} and hold its stock until it is cleared", a.path)
+        }
     })
 }
 

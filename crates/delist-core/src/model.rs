@@ -95,6 +95,8 @@ pub enum ArtifactKind {
     KernelExtension,
     /// A macOS system extension (`.systemextension`).
     SystemExtension,
+    /// A product row of a retail or marketplace feed (`delist screen`).
+    Product,
 }
 
 impl ArtifactKind {
@@ -122,6 +124,7 @@ impl ArtifactKind {
             Self::LaunchdJob => "launchd-job",
             Self::KernelExtension => "kernel-extension",
             Self::SystemExtension => "system-extension",
+            Self::Product => "product",
         }
     }
 
@@ -142,14 +145,16 @@ impl ArtifactKind {
             | Self::PkgReceipt
             | Self::LaunchdJob
             | Self::KernelExtension
-            | Self::SystemExtension => None,
+            | Self::SystemExtension
+            | Self::Product => None,
             _ => Some(self.as_str()),
         }
     }
 
     /// Whether artifacts of this kind are installed or shipped software (rather than hardware).
+    /// A product on a shelf may be either: its categories are the vendor's.
     pub fn is_software(self) -> bool {
-        true
+        self != Self::Product
     }
 }
 
@@ -354,6 +359,10 @@ pub struct Evidence {
     /// The catalog identifier it matched, `kind:value` (`package.deb:kesl`, `name:AO Kaspersky Lab`).
     pub identifier: String,
     pub strength: Confidence,
+    /// Why this entry is here when it is not plain evidence: a field shown for context (the
+    /// brand of a white-label product) or what capped the confidence (accessory phrasing).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub note: Option<String>,
 }
 
 /// A list that covers a finding, as shown in the report.

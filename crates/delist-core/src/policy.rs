@@ -301,6 +301,7 @@ mod tests {
                 value: value.into(),
                 identifier: "x".into(),
                 strength: Confidence::Likely,
+                note: None,
             }],
             waiver: None,
             remediation: None,

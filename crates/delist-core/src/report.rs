@@ -64,6 +64,57 @@ pub struct Report {
     pub errors: Vec<ScanError>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<Notice>,
+    /// For `delist screen`: rows read and findings per vendor and per list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen: Option<ScreenSummary>,
+}
+
+/// Findings counted by confidence (unwaived) and waived.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub findings: usize,
+    pub confirmed: usize,
+    pub likely: usize,
+    pub possible: usize,
+    pub waived: usize,
+}
+
+impl Counts {
+    fn add(&mut self, f: &Finding) {
+        self.findings += 1;
+        match (f.waiver.is_some(), f.confidence) {
+            (true, _) => self.waived += 1,
+            (false, Confidence::Confirmed) => self.confirmed += 1,
+            (false, Confidence::Likely) => self.likely += 1,
+            (false, Confidence::Possible) => self.possible += 1,
+        }
+    }
+}
+
+/// What a screened feed held: its rows, the rows flagged, and findings per vendor and list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreenSummary {
+    pub rows: u64,
+    pub flagged_rows: usize,
+    pub by_vendor: std::collections::BTreeMap<String, Counts>,
+    pub by_list: std::collections::BTreeMap<String, Counts>,
+}
+
+impl ScreenSummary {
+    /// Counts `findings` (after waivers) over `rows` rows.
+    pub fn of(rows: u64, findings: &[Finding]) -> Self {
+        let mut s = Self { rows, ..Self::default() };
+        let mut flagged: std::collections::HashSet<(&str, &str, &str)> = std::collections::HashSet::new();
+        for f in findings {
+            flagged.insert((&f.artifact.target, &f.artifact.path, &f.artifact.name));
+            s.by_vendor.entry(f.vendor.clone()).or_default().add(f);
+            for l in &f.lists {
+                s.by_list.entry(l.id.clone()).or_default().add(f);
+            }
+        }
+        s.flagged_rows = flagged.len();
+        s
+    }
 }
 
 impl Report {
@@ -95,6 +146,7 @@ impl Report {
             findings,
             errors,
             notices: Vec::new(),
+            screen: None,
         };
         r.recount();
         r

@@ -12,6 +12,7 @@ pub mod html;
 pub mod junit;
 pub mod sarif;
 pub mod table;
+pub mod verdict;
 
 use delist_core::report::{Diff, Inventory, Report};
 use delist_core::{Catalog, Confidence};
@@ -62,7 +63,10 @@ pub fn json<T: Serialize>(value: &T) -> String {
 pub fn report(r: &Report, format: Format, cx: &Context<'_>) -> String {
     match format {
         Format::Json => json(r),
-        Format::Table => table::report(r),
+        Format::Table => match &r.screen {
+            Some(s) => table::report(r) + &table::screen_summary(s),
+            None => table::report(r),
+        },
         Format::Csv => csv::report(r),
         Format::Sarif => sarif::report(r),
         Format::Junit => junit::report(r, cx.fail_on),

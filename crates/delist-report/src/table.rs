@@ -162,6 +162,30 @@ pub fn inventory(inv: &Inventory) -> String {
     out
 }
 
+/// The per-vendor and per-list counts of a screened feed.
+pub fn screen_summary(s: &delist_core::report::ScreenSummary) -> String {
+    let row = |name: &str, c: &delist_core::report::Counts| {
+        vec![
+            name.to_string(),
+            c.findings.to_string(),
+            c.confirmed.to_string(),
+            c.likely.to_string(),
+            c.possible.to_string(),
+            c.waived.to_string(),
+        ]
+    };
+    let mut out = format!("\n{} rows screened, {} flagged\n", s.rows, s.flagged_rows);
+    if !s.by_vendor.is_empty() {
+        let rows: Vec<Vec<String>> = s.by_vendor.iter().map(|(v, c)| row(v, c)).collect();
+        out.push('\n');
+        out.push_str(&render(&["VENDOR", "FINDINGS", "CONFIRMED", "LIKELY", "POSSIBLE", "WAIVED"], &rows));
+        let rows: Vec<Vec<String>> = s.by_list.iter().map(|(l, c)| row(l, c)).collect();
+        out.push('\n');
+        out.push_str(&render(&["LIST", "FINDINGS", "CONFIRMED", "LIKELY", "POSSIBLE", "WAIVED"], &rows));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@
 //! It must never write anything to disk, follow a member's path, or execute anything.
 
 pub mod peek;
-mod stream;
+pub(crate) mod stream;
 mod tar;
 mod zip;
 

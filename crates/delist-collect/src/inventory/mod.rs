@@ -43,10 +43,10 @@
 //!   common ways ([`fields`]).
 
 mod delimited;
-mod fields;
+pub(crate) mod fields;
 mod json;
 mod record;
-mod text;
+pub(crate) mod text;
 
 use crate::Sink;
 use delist_core::ScanError;

@@ -91,6 +91,8 @@ struct RawIdentifier {
     categories: Vec<String>,
     #[serde(default)]
     note: String,
+    since: Option<toml::Value>,
+    until: Option<toml::Value>,
     #[serde(default)]
     sources: Vec<String>,
 }
@@ -359,6 +361,13 @@ fn parse_vendor_file(cx: &mut Ctx<'_>, stem: &str) -> Option<Vendor> {
         }
         check_categories(cx, at, &what, &r.categories);
         check_sources(cx, at, &what, &r.sources, true);
+        let since = date(cx, at, &format!("{what} since"), r.since.as_ref());
+        let until = date(cx, at, &format!("{what} until"), r.until.as_ref());
+        if let (Some(s), Some(u)) = (since, until)
+            && s >= u
+        {
+            cx.at(at, format!("{what}: `since` {s} is not before `until` {u}"));
+        }
         identifiers.push(Identifier {
             kind,
             value,
@@ -367,6 +376,8 @@ fn parse_vendor_file(cx: &mut Ctx<'_>, stem: &str) -> Option<Vendor> {
             product: r.product.filter(|p| !p.trim().is_empty()),
             categories: r.categories,
             note: r.note,
+            since,
+            until,
             sources: r.sources,
         });
     }

@@ -260,10 +260,22 @@ pub struct Identifier {
     pub categories: Vec<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub note: String,
+    /// When the identifier came to belong to the vendor (a brand bought), if it did not always.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<Date>,
+    /// When it stopped belonging to the vendor (a brand sold): from that day it is no evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<Date>,
     pub sources: Vec<String>,
 }
 
 impl Identifier {
+    /// Whether the identifier belongs to its vendor on `day` (`since` inclusive, `until`
+    /// exclusive, like list entries).
+    pub fn in_force(&self, day: Date) -> bool {
+        !(self.since.is_some_and(|d| d > day) || self.until.is_some_and(|d| d <= day))
+    }
+
     /// `kind:value` as shown in evidence, with the ecosystem for packages (`package.deb:kesl`).
     pub fn label(&self) -> String {
         match &self.ecosystem {
