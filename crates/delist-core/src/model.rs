@@ -82,6 +82,14 @@ pub enum ArtifactKind {
     MobileApp,
     /// A .deb or .rpm package file lying on disk (not installed).
     PackageFile,
+    /// A program registered for uninstall in a Windows registry hive (an `Uninstall` key).
+    WindowsProgram,
+    /// A Windows service (a user-mode `Services` entry of the SYSTEM hive).
+    WindowsService,
+    /// A Windows driver (a kernel or file-system driver `Services` entry of the SYSTEM hive).
+    WindowsDriver,
+    /// A certificate in a trust store (a root CA in the Windows ROOT store, a Linux CA bundle).
+    Certificate,
 }
 
 impl ArtifactKind {
@@ -103,6 +111,10 @@ impl ArtifactKind {
             Self::Installer => "installer",
             Self::MobileApp => "mobile-app",
             Self::PackageFile => "package-file",
+            Self::WindowsProgram => "windows-program",
+            Self::WindowsService => "windows-service",
+            Self::WindowsDriver => "windows-driver",
+            Self::Certificate => "certificate",
         }
     }
 
@@ -117,7 +129,11 @@ impl ArtifactKind {
             | Self::AppBundle
             | Self::Installer
             | Self::MobileApp
-            | Self::PackageFile => None,
+            | Self::PackageFile
+            | Self::WindowsProgram
+            | Self::WindowsService
+            | Self::WindowsDriver
+            | Self::Certificate => None,
             _ => Some(self.as_str()),
         }
     }
