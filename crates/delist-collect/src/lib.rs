@@ -23,6 +23,7 @@ pub mod sbom;
 pub mod snap;
 pub mod target;
 pub mod walk;
+pub mod windows;
 
 use delist_core::{Artifact, ScanError};
 pub use root::Root;
@@ -80,7 +81,8 @@ pub trait Collector: Send + Sync {
     fn collect(&self, cx: &Context<'_>, out: &mut dyn Sink);
 }
 
-/// Every collector of an installed system's package databases, in the order they run.
+/// Every collector of an installed system's package databases and registries, in the order they
+/// run.
 pub fn all() -> Vec<Box<dyn Collector>> {
     vec![
         Box::new(dpkg::Dpkg),
@@ -90,5 +92,7 @@ pub fn all() -> Vec<Box<dyn Collector>> {
         Box::new(snap::Snap),
         Box::new(flatpak::Flatpak),
         Box::new(homebrew::Homebrew),
+        // Reads only a root holding Windows/System32/config.
+        Box::new(windows::WindowsRegistry),
     ]
 }
