@@ -591,13 +591,27 @@ pub fn remediation(a: &Artifact) -> Option<String> {
         ),
         ArtifactKind::Certificate => {
             let sha1 = a.signer.as_ref().and_then(|s| s.sha1.as_deref()).unwrap_or("");
-            if a.path.starts_with("/Windows/") || a.path.starts_with("/Users/") {
-                format!(
-                    "remove the certificate {n} from the Windows trust stores (certutil -delstore Root {sha1}; \
-                     certutil -delstore AuthRoot {sha1}) and uninstall the product that installed it"
-                )
-            } else {
+            // Windows stores say where they are (`HKLM\SOFTWARE\…\ROOT\Certificates\…`).
+            let mut steps: Vec<String> = Vec::new();
+            for place in a.fields.iter().filter(|f| f.field == "certificate.store") {
+                let p = place.value.to_ascii_lowercase();
+                let step = if p.starts_with("hku\\") {
+                    format!("certutil -user -delstore Root {sha1}")
+                } else if p.contains("\\policies\\") {
+                    "remove it from the Group Policy trusted root certification authorities".to_string()
+                } else if p.contains("\\authroot\\") {
+                    format!("certutil -delstore AuthRoot {sha1}")
+                } else {
+                    format!("certutil -delstore Root {sha1}")
+                };
+                if !steps.contains(&step) {
+                    steps.push(step);
+                }
+            }
+            if steps.is_empty() {
                 format!("remove the certificate {n} from the trust store ({}) and rebuild the store", a.path)
+            } else {
+                format!("remove the certificate {n}: {}; then uninstall the product that installed it", steps.join("; "))
             }
         }
     })
@@ -933,7 +947,19 @@ until = 2021-01-01
         };
         let f = eval(&c, &cert("Acme Widgets Co., Ltd.", "Acme Inspection Root"));
         assert_eq!((f.len(), f[0].confidence), (1, Confidence::Confirmed));
-        assert!(f[0].remediation.as_deref().is_some_and(|r| r.contains("certutil -delstore Root")));
+        assert!(f[0].remediation.as_deref().is_some_and(|r| r.contains("from the trust store")));
+        let mut windows = cert("Acme Widgets Co., Ltd.", "Acme Inspection Root");
+        for place in ["HKLM\\SOFTWARE\\Microsoft\\SystemCertificates\\ROOT\\Certificates\\AB", "HKU\\alice\\Software\\x\\AB"] {
+            windows = windows.field("certificate.store", place, Role::Other);
+        }
+        windows.signer = Some(crate::model::Signer { sha1: Some("ab".into()), ..Default::default() });
+        assert_eq!(
+            remediation(&windows).as_deref(),
+            Some(
+                "remove the certificate Acme Inspection Root: certutil -delstore Root ab; certutil -user -delstore Root \
+                 ab; then uninstall the product that installed it"
+            )
+        );
         // An alias as the organisation, another organisation, or the organisation alone: likely.
         assert_eq!(eval(&c, &cert("Acme", "Acme Inspection Root"))[0].confidence, Confidence::Likely);
         assert_eq!(eval(&c, &cert("Example Corp", "Acme Inspection Root"))[0].confidence, Confidence::Likely);
