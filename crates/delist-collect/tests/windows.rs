@@ -91,10 +91,15 @@ fn uninstall_entries_carry_their_values_and_view() {
     assert_eq!(field(kes, "windows.uninstall.view"), ["32-bit"]);
     assert_eq!(
         field(kes, "windows.uninstall.key"),
-        [r"HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{6E1A9D4B-1F37-4C1B-9E39-2E4B3C1A1F01}"]
+        [
+            r"HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{6E1A9D4B-1F37-4C1B-9E39-2E4B3C1A1F01}"
+        ]
     );
     assert_eq!(field(kes, "windows.uninstall.install_location"), [r"C:\Program Files (x86)\Kaspersky Lab\KES.12.5.0\"]);
-    assert_eq!(field(kes, "windows.uninstall.uninstall_string"), ["MsiExec.exe /I{6E1A9D4B-1F37-4C1B-9E39-2E4B3C1A1F01}"]);
+    assert_eq!(
+        field(kes, "windows.uninstall.uninstall_string"),
+        ["MsiExec.exe /I{6E1A9D4B-1F37-4C1B-9E39-2E4B3C1A1F01}"]
+    );
     assert_eq!(kes.ids, ["{6E1A9D4B-1F37-4C1B-9E39-2E4B3C1A1F01}"]);
     let kpm = out.artifacts.iter().find(|a| a.name == "Kaspersky Password Manager").expect("KPM");
     assert_eq!(field(kpm, "windows.uninstall.view"), ["user:alice"]);

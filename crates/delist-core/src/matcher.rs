@@ -611,7 +611,10 @@ pub fn remediation(a: &Artifact) -> Option<String> {
             if steps.is_empty() {
                 format!("remove the certificate {n} from the trust store ({}) and rebuild the store", a.path)
             } else {
-                format!("remove the certificate {n}: {}; then uninstall the product that installed it", steps.join("; "))
+                format!(
+                    "remove the certificate {n}: {}; then uninstall the product that installed it",
+                    steps.join("; ")
+                )
             }
         }
     })
@@ -949,7 +952,9 @@ until = 2021-01-01
         assert_eq!((f.len(), f[0].confidence), (1, Confidence::Confirmed));
         assert!(f[0].remediation.as_deref().is_some_and(|r| r.contains("from the trust store")));
         let mut windows = cert("Acme Widgets Co., Ltd.", "Acme Inspection Root");
-        for place in ["HKLM\\SOFTWARE\\Microsoft\\SystemCertificates\\ROOT\\Certificates\\AB", "HKU\\alice\\Software\\x\\AB"] {
+        for place in
+            ["HKLM\\SOFTWARE\\Microsoft\\SystemCertificates\\ROOT\\Certificates\\AB", "HKU\\alice\\Software\\x\\AB"]
+        {
             windows = windows.field("certificate.store", place, Role::Other);
         }
         windows.signer = Some(crate::model::Signer { sha1: Some("ab".into()), ..Default::default() });

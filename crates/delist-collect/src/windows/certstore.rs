@@ -50,7 +50,10 @@ pub fn machine_stores() -> Vec<Store> {
 
 /// A user's root store in their NTUSER.DAT.
 pub fn user_stores(user: &str) -> Vec<Store> {
-    vec![Store { path: "Software\\Microsoft\\SystemCertificates\\Root\\Certificates".into(), shown: format!("HKU\\{user}") }]
+    vec![Store {
+        path: "Software\\Microsoft\\SystemCertificates\\Root\\Certificates".into(),
+        shown: format!("HKU\\{user}"),
+    }]
 }
 
 /// The DER certificate of a store `Blob`: the data of its first CERT_CERT_PROP_ID element.

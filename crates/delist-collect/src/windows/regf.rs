@@ -168,8 +168,7 @@ impl<'a> Hive<'a> {
             return Err(Error::file("not a registry hive: expected the signature `regf`"));
         }
         let field = |off: usize| u32_at(base, off).unwrap_or(0);
-        let (seq1, seq2, major, minor, kind, format) =
-            (field(4), field(8), field(20), field(24), field(28), field(32));
+        let (seq1, seq2, major, minor, kind, format) = (field(4), field(8), field(20), field(24), field(28), field(32));
         if major != 1 || !(1..=6).contains(&minor) {
             return Err(Error::file(format!("unsupported hive version {major}.{minor} (expected 1.1 to 1.6)")));
         }
@@ -578,8 +577,12 @@ mod tests {
         assert_eq!(root.name, "ROOT");
         let vendor = h.open(&root, "software\\VENDOR").expect("read").expect("present");
         assert_eq!(vendor.depth(), 2);
-        let names: Vec<String> =
-            h.subkeys(&h.open(&root, "Software").expect("r").expect("p")).expect("r").into_iter().map(|k| k.name).collect();
+        let names: Vec<String> = h
+            .subkeys(&h.open(&root, "Software").expect("r").expect("p"))
+            .expect("r")
+            .into_iter()
+            .map(|k| k.name)
+            .collect();
         assert_eq!(names, ["Vendor", "Other"]);
         let v = h.value_named(&vendor, "displayname").expect("read").expect("present");
         assert_eq!(v.string().as_deref(), Some("Example Agent"));

@@ -24,10 +24,13 @@ pub struct View {
 
 /// The SOFTWARE hive's two views.
 pub fn machine_views() -> Vec<View> {
-    [("Microsoft\\Windows\\CurrentVersion\\Uninstall", "64-bit"), ("WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall", "32-bit")]
-        .into_iter()
-        .map(|(path, view)| View { path: path.into(), shown: "HKLM\\SOFTWARE".into(), view: view.into() })
-        .collect()
+    [
+        ("Microsoft\\Windows\\CurrentVersion\\Uninstall", "64-bit"),
+        ("WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall", "32-bit"),
+    ]
+    .into_iter()
+    .map(|(path, view)| View { path: path.into(), shown: "HKLM\\SOFTWARE".into(), view: view.into() })
+    .collect()
 }
 
 impl View {
