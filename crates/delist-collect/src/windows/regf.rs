@@ -183,7 +183,7 @@ impl<'a> Hive<'a> {
             return Err(Error::file("base block checksum mismatch: the hive header is corrupted"));
         }
         let size = field(40) as usize;
-        if size == 0 || size % 4096 != 0 {
+        if size == 0 || !size.is_multiple_of(4096) {
             return Err(Error::file(format!("hive bins size {size} is not a positive multiple of 4096")));
         }
         let bins = data.get(BASE_BLOCK..BASE_BLOCK.saturating_add(size)).ok_or_else(|| {
@@ -208,7 +208,7 @@ impl<'a> Hive<'a> {
         if off == NONE {
             return Err(Error::at(off, "expected a cell, found no offset"));
         }
-        if off % 8 != 0 {
+        if !off.is_multiple_of(8) {
             return Err(Error::at(off, "cell offset is not 8-byte aligned"));
         }
         let o = off as usize;
