@@ -322,8 +322,8 @@ impl<'a> Hive<'a> {
         Ok(Some(cur))
     }
 
-    /// The values of `key`, in stored order.
-    pub fn values(&self, key: &Key<'a>) -> Result<Vec<Value>> {
+    /// The value list of `key`: its value key offsets.
+    fn value_offsets(&self, key: &Key<'a>) -> Result<Vec<u32>> {
         let count = u32_at(key.node, 36).unwrap_or(0) as usize;
         let list = u32_at(key.node, 40).unwrap_or(NONE);
         if count == 0 || list == NONE {
@@ -334,16 +334,32 @@ impl<'a> Hive<'a> {
             .checked_mul(4)
             .and_then(|n| cell.get(..n))
             .ok_or_else(|| Error::at(list, format!("value list of {count} entries runs past its cell")))?;
-        body.chunks_exact(4).map(|c| self.value(u32_at(c, 0).unwrap_or(NONE))).collect()
+        Ok(body.chunks_exact(4).map(|c| u32_at(c, 0).unwrap_or(NONE)).collect())
     }
 
-    /// The value of `key` named `name` (case-insensitively; `""` is the default value).
+    /// The values of `key`, in stored order.
+    pub fn values(&self, key: &Key<'a>) -> Result<Vec<Value>> {
+        let mut out = Vec::new();
+        for off in self.value_offsets(key)? {
+            out.extend(self.value(off, None)?);
+        }
+        Ok(out)
+    }
+
+    /// The value of `key` named `name` (case-insensitively; `""` is the default value). Only the
+    /// names of the other values are read, so a broken value elsewhere in the key does not hide it.
     pub fn value_named(&self, key: &Key<'a>, name: &str) -> Result<Option<Value>> {
-        Ok(self.values(key)?.into_iter().find(|v| same_name(&v.name, name)))
+        for off in self.value_offsets(key)? {
+            if let Some(v) = self.value(off, Some(name))? {
+                return Ok(Some(v));
+            }
+        }
+        Ok(None)
     }
 
-    /// The value key at `off` with its data.
-    fn value(&self, off: u32) -> Result<Value> {
+    /// The value key at `off` with its data; `None` when `want` names another value (its data is
+    /// then not read).
+    fn value(&self, off: u32, want: Option<&str>) -> Result<Option<Value>> {
         let vk = self.cell(off)?;
         if !vk.starts_with(b"vk") || vk.len() < 20 {
             return Err(Error::at(off, "expected a value key (`vk`)"));
@@ -358,6 +374,9 @@ impl<'a> Hive<'a> {
             .ok_or_else(|| Error::at(off, format!("value name of {name_len} bytes runs past its cell")))?;
         // VALUE_COMP_NAME: Latin-1 name.
         let name = if flags & 1 != 0 { latin1(raw_name) } else { utf16z(raw_name) };
+        if want.is_some_and(|w| !same_name(&name, w)) {
+            return Ok(None);
+        }
         let data = if raw_size & 0x8000_0000 != 0 {
             // Small data lives in the offset field itself.
             let len = (raw_size & 0x7fff_ffff) as usize;
@@ -365,7 +384,7 @@ impl<'a> Hive<'a> {
         } else {
             self.data(data_off, raw_size as usize)?
         };
-        Ok(Value { name, kind, data })
+        Ok(Some(Value { name, kind, data }))
     }
 
     /// `len` bytes of value data at `off`: one cell, or big data segments (hive 1.4 and later).
@@ -392,7 +411,7 @@ impl<'a> Hive<'a> {
                 }
                 let seg = self.cell(u32_at(s, 0).unwrap_or(NONE))?;
                 let take = (len - out.len()).min(BIG_DATA_SEGMENT).min(seg.len());
-                out.extend_from_slice(&seg[..take]);
+                out.extend_from_slice(seg.get(..take).unwrap_or_default());
             }
             if out.len() < len {
                 return Err(Error::at(off, format!("big data holds {} of its {len} bytes", out.len())));
@@ -700,16 +719,20 @@ mod tests {
         let free = b.vk_raw("Free", REG_BINARY, 100, 8); // not a cell boundary
         let ok = b.vk("S", REG_SZ, &utf16("x"));
         let vals = b.values(&[ok]);
-        let bad_vals = b.values(&[huge, free]);
+        let bad_vals = b.values(&[huge, free, ok]);
         let good = b.nk("Good", (0, NONE), (1, vals));
-        let bad = b.nk("Bad", (0, NONE), (2, bad_vals));
+        let bad = b.nk("Bad", (0, NONE), (3, bad_vals));
         let l = b.list(b"lf", &[good, bad]);
         let root = b.nk("R", (2, l), (0, NONE));
         let data = b.finish(root, 5);
         let h = Hive::parse(&data).expect("hive");
         let root = h.root().expect("root");
         assert!(h.values(&h.open(&root, "Good").expect("r").expect("p")).is_ok());
-        assert!(h.values(&h.open(&root, "Bad").expect("r").expect("p")).is_err());
+        let bad = h.open(&root, "Bad").expect("r").expect("p");
+        assert!(h.values(&bad).is_err());
+        assert!(h.value_named(&bad, "Huge").is_err());
+        // Only the named value's data is read: the broken ones do not hide a good one.
+        assert_eq!(h.value_named(&bad, "s").expect("read").map(|v| v.name).as_deref(), Some("S"));
     }
 
     #[test]
