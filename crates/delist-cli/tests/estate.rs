@@ -190,13 +190,13 @@ fn a_trust_store_with_kasperskys_roots() {
                 "certificate",
                 "Kaspersky Anti-Virus Personal Root Certificate",
                 "/usr/local/share/ca-certificates/kaspersky.crt",
-                "likely"
+                "confirmed"
             ),
             row(
                 "certificate",
                 "Kaspersky Web Anti-Virus Certification Authority",
                 "/etc/pki/ca-trust/source/anchors/webav.der",
-                "likely"
+                "confirmed"
             ),
         ]
     );

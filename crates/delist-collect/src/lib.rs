@@ -27,6 +27,7 @@ pub mod snap;
 pub mod target;
 pub mod truststore;
 pub mod walk;
+pub mod windows;
 
 use delist_core::{Artifact, ScanError};
 pub use root::Root;
@@ -101,5 +102,7 @@ pub fn all() -> Vec<Box<dyn Collector>> {
         Box::new(truststore::TrustStore),
         Box::new(browser::chromium::Chromium),
         Box::new(browser::firefox::Firefox),
+        // Reads only a root holding Windows/System32/config.
+        Box::new(windows::WindowsRegistry),
     ]
 }

@@ -134,6 +134,10 @@ struct VendorEvidence {
     by_signer: bool,
     /// A browser extension id of the catalog matched.
     by_extension: bool,
+    /// A publisher-role field is the vendor's legal name itself (not an alias).
+    by_legal_name: bool,
+    /// A catalog root CA's name matched (a trust store's certificate subject).
+    by_root_ca: bool,
 }
 
 impl<'c> Matcher<'c> {
@@ -281,6 +285,7 @@ impl<'c> Matcher<'c> {
                         let alias = v.names().find(|n| normalize::key(n) == k).unwrap_or(&v.name).to_string();
                         let e = per.entry(r.vendor).or_default();
                         e.by_publisher = true;
+                        e.by_legal_name |= normalize::key(&v.name) == k;
                         e.idents.extend(r.ident);
                         e.evidence.push(Evidence {
                             field: f.field.clone(),
@@ -358,6 +363,7 @@ impl<'c> Matcher<'c> {
                     for r in refs.into_iter().filter(|r| self.live(*r, today)) {
                         let e = per.entry(r.vendor).or_default();
                         e.by_extension |= kind == IdKind::ExtensionId;
+                        e.by_root_ca |= kind == IdKind::RootCa;
                         e.idents.extend(r.ident);
                         e.evidence.push(Evidence {
                             field: f.field.clone(),
@@ -523,6 +529,11 @@ impl<'c> Matcher<'c> {
                     confidence = Confidence::Confirmed;
                 }
             }
+            // A certificate whose subject CN is the vendor's catalogued root CA and whose subject
+            // O is the vendor's legal name: the vendor's own root, not a look-alike name.
+            if ve.by_root_ca && ve.by_legal_name {
+                confidence = Confidence::Confirmed;
+            }
             // A signature by another company contradicts what the file says about its maker.
             if signed && !ve.by_signer {
                 match confidence.lowered() {
@@ -620,6 +631,11 @@ pub fn strength_of(kind: IdKind) -> Confidence {
     }
 }
 
+/// The first value of a field the collector recorded.
+fn field<'a>(a: &'a Artifact, name: &str) -> Option<&'a str> {
+    a.fields.iter().find(|f| f.field == name).map(|f| f.value.as_str())
+}
+
 /// How to remove the artifact, where delist knows.
 pub fn remediation(a: &Artifact) -> Option<String> {
     let n = &a.name;
@@ -645,12 +661,6 @@ pub fn remediation(a: &Artifact) -> Option<String> {
         ArtifactKind::SbomComponent | ArtifactKind::SbomService => {
             format!("replace the dependency {n} and rebuild; update the SBOM")
         }
-        ArtifactKind::Certificate => format!(
-            "remove the certificate {n} from the trust store: delete {} (and every other path it is reached by) and \
-             rebuild the store (update-ca-certificates, update-ca-trust), or remove it with the system's certificate \
-             manager (certutil -delstore Root, security delete-certificate); then uninstall the product that put it there",
-            a.path
-        ),
         ArtifactKind::BrowserExtension => format!(
             "remove the extension {n} from the browser profile ({}) and block its id by browser policy \
              (ExtensionInstallBlocklist, Firefox ExtensionSettings)",
@@ -668,6 +678,50 @@ pub fn remediation(a: &Artifact) -> Option<String> {
         ),
         ArtifactKind::Product => {
             format!("take listing {n} down from {} and hold its stock until it is cleared", a.path)
+        }
+        ArtifactKind::WindowsProgram => match field(a, "windows.uninstall.uninstall_string") {
+            Some(u) => format!("uninstall {n}: run `{u}` (or Settings > Apps > Installed apps)"),
+            None => format!("uninstall {n} from Settings > Apps > Installed apps"),
+        },
+        ArtifactKind::WindowsService => format!(
+            "uninstall the product that installed the service {n}; if it remains: sc.exe stop {n} && sc.exe delete {n}"
+        ),
+        ArtifactKind::WindowsDriver => format!(
+            "uninstall the product that installed the driver {n}; if it remains: sc.exe delete {n}, then reboot"
+        ),
+        ArtifactKind::Certificate => {
+            let sha1 = a.signer.as_ref().and_then(|s| s.sha1.as_deref()).unwrap_or("");
+            // Windows stores say where they are (`HKLM\SOFTWARE\…\ROOT\Certificates\…`).
+            let mut steps: Vec<String> = Vec::new();
+            for place in a.fields.iter().filter(|f| f.field == "certificate.store") {
+                let p = place.value.to_ascii_lowercase();
+                let step = if p.starts_with("hku\\") {
+                    format!("certutil -user -delstore Root {sha1}")
+                } else if p.contains("\\policies\\") {
+                    "remove it from the Group Policy trusted root certification authorities".to_string()
+                } else if p.contains("\\authroot\\") {
+                    format!("certutil -delstore AuthRoot {sha1}")
+                } else {
+                    format!("certutil -delstore Root {sha1}")
+                };
+                if !steps.contains(&step) {
+                    steps.push(step);
+                }
+            }
+            if steps.is_empty() {
+                format!(
+                    "remove the certificate {n} from the trust store: delete {} (and every other path it is reached \
+                     by) and rebuild the store (update-ca-certificates, update-ca-trust), or remove it with the \
+                     system's certificate manager (security delete-certificate); then uninstall the product that put \
+                     it there",
+                    a.path
+                )
+            } else {
+                format!(
+                    "remove the certificate {n}: {}; then uninstall the product that installed it",
+                    steps.join("; ")
+                )
+            }
         }
     })
 }
@@ -714,6 +768,11 @@ sources = ["https://example.org"]
 [[identifier]]
 kind = "purl-namespace"
 value = "pkg:maven/example.acme"
+sources = ["https://example.org"]
+
+[[identifier]]
+kind = "root-ca"
+value = "Acme Inspection Root"
 sources = ["https://example.org"]
 "#,
             ),
@@ -983,7 +1042,7 @@ until = 2021-01-01
             m.identifiers_in_force(&only_phone, today()).iter().map(|i| i.identifier.label()).collect();
         assert_eq!(ids, vec!["package.rpm:acme-phone"]);
         let all = m.identifiers_in_force(&Selection::default_for(&c), today());
-        assert_eq!(all.len(), 4, "every acme identifier under all-acme");
+        assert_eq!(all.len(), 5, "every acme identifier under all-acme");
         assert!(all.iter().all(|i| i.lists.contains(&"all-acme".to_string())));
     }
 
@@ -1050,6 +1109,50 @@ scope = "all"
         let named = eval(&c, &ext("ACME guard", ""));
         assert_eq!(named[0].confidence, Confidence::Confirmed);
         assert!(named[0].evidence.iter().any(|e| e.identifier == "product:Acme Guard"));
+    }
+
+    #[test]
+    fn a_root_ca_confirms_only_with_the_legal_name_as_its_organisation() {
+        let c = catalog();
+        let cert = |o: &str, cn: &str| {
+            Artifact::new(ArtifactKind::Certificate, cn, "/Windows/System32/config/SOFTWARE", "t")
+                .field("certificate.organization", o, Role::Publisher)
+                .field("certificate.common_name", cn, Role::Identifier(IdKind::RootCa))
+        };
+        let f = eval(&c, &cert("Acme Widgets Co., Ltd.", "Acme Inspection Root"));
+        assert_eq!((f.len(), f[0].confidence), (1, Confidence::Confirmed));
+        assert!(f[0].remediation.as_deref().is_some_and(|r| r.contains("from the trust store")));
+        let mut windows = cert("Acme Widgets Co., Ltd.", "Acme Inspection Root");
+        for place in
+            ["HKLM\\SOFTWARE\\Microsoft\\SystemCertificates\\ROOT\\Certificates\\AB", "HKU\\alice\\Software\\x\\AB"]
+        {
+            windows = windows.field("certificate.store", place, Role::Other);
+        }
+        windows.signer = Some(crate::model::Signer { sha1: Some("ab".into()), ..Default::default() });
+        assert_eq!(
+            remediation(&windows).as_deref(),
+            Some(
+                "remove the certificate Acme Inspection Root: certutil -delstore Root ab; certutil -user -delstore Root \
+                 ab; then uninstall the product that installed it"
+            )
+        );
+        // An alias as the organisation, another organisation, or the organisation alone: likely.
+        assert_eq!(eval(&c, &cert("Acme", "Acme Inspection Root"))[0].confidence, Confidence::Likely);
+        assert_eq!(eval(&c, &cert("Example Corp", "Acme Inspection Root"))[0].confidence, Confidence::Likely);
+        assert_eq!(eval(&c, &cert("Acme Widgets Co., Ltd.", "Acme Mail CA"))[0].confidence, Confidence::Likely);
+        assert!(eval(&c, &cert("Example Corp", "Example Root")).is_empty());
+    }
+
+    #[test]
+    fn windows_remediations_name_the_uninstaller_and_the_service() {
+        let p = Artifact::new(ArtifactKind::WindowsProgram, "Acme Agent", "/Windows/System32/config/SOFTWARE", "t")
+            .field("windows.uninstall.uninstall_string", "MsiExec.exe /X{1234}", Role::Other);
+        assert_eq!(
+            remediation(&p).as_deref(),
+            Some("uninstall Acme Agent: run `MsiExec.exe /X{1234}` (or Settings > Apps > Installed apps)")
+        );
+        let s = Artifact::new(ArtifactKind::WindowsService, "AcmeSvc", "/Windows/System32/config/SYSTEM", "t");
+        assert!(remediation(&s).is_some_and(|r| r.contains("sc.exe delete AcmeSvc")));
     }
 
     #[test]

@@ -97,6 +97,12 @@ pub enum ArtifactKind {
     SystemExtension,
     /// A product row of a retail or marketplace feed (`delist screen`).
     Product,
+    /// A program registered for uninstall in a Windows registry hive (an `Uninstall` key).
+    WindowsProgram,
+    /// A Windows service (a user-mode `Services` entry of the SYSTEM hive).
+    WindowsService,
+    /// A Windows driver (a kernel or file-system driver `Services` entry of the SYSTEM hive).
+    WindowsDriver,
 }
 
 impl ArtifactKind {
@@ -125,6 +131,9 @@ impl ArtifactKind {
             Self::KernelExtension => "kernel-extension",
             Self::SystemExtension => "system-extension",
             Self::Product => "product",
+            Self::WindowsProgram => "windows-program",
+            Self::WindowsService => "windows-service",
+            Self::WindowsDriver => "windows-driver",
         }
     }
 
@@ -146,7 +155,10 @@ impl ArtifactKind {
             | Self::LaunchdJob
             | Self::KernelExtension
             | Self::SystemExtension
-            | Self::Product => None,
+            | Self::Product
+            | Self::WindowsProgram
+            | Self::WindowsService
+            | Self::WindowsDriver => None,
             _ => Some(self.as_str()),
         }
     }
