@@ -161,6 +161,9 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
         }
     };
     let mut walk_notes = Vec::new();
+    // Network devices are held to the end of the scan so that what several inputs say about
+    // one device becomes one artifact (one finding).
+    let mut merged = delist_collect::network::device::MergeDevices::new(&mut sink);
     for t in &targets {
         // The walk reports its file count a few times a second: the bar shows each, -v one
         // every few seconds.
@@ -178,7 +181,7 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
                 eprintln!("delist: {}: {step}", t.input);
             }
         };
-        let stats = t.collect(&mut sink, &progress);
+        let stats = t.collect(&mut merged, &progress);
         if stats.too_large > 0 {
             walk_notes.push(format!(
                 "delist: {}: {} file(s) over --max-file-size ({} bytes) not read",
@@ -186,6 +189,7 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
             ));
         }
     }
+    merged.finish();
     if let Some(b) = bar {
         b.finish_and_clear();
     }

@@ -16,6 +16,7 @@ pub mod files;
 pub mod flatpak;
 pub mod homebrew;
 pub mod inventory;
+pub mod network;
 pub mod pacman;
 pub mod root;
 pub mod rpm;

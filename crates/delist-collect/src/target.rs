@@ -24,6 +24,12 @@ pub enum TargetKind {
     Sbom,
     /// An app inventory exported by an MDM, EDR, osquery or Fleet.
     Inventory,
+    /// nmap XML output (`nmap -oX`).
+    Nmap,
+    /// A DHCP lease file (ISC, dnsmasq, Kea) or a CSV of MAC addresses.
+    Leases,
+    /// A CSV of MAC addresses (`macs:` forces it; `leases:` also detects it).
+    Macs,
 }
 
 impl TargetKind {
@@ -34,7 +40,15 @@ impl TargetKind {
             Self::Dir => "dir",
             Self::Sbom => "sbom",
             Self::Inventory => "inventory",
+            Self::Nmap => "nmap",
+            Self::Leases => "leases",
+            Self::Macs => "macs",
         }
+    }
+
+    /// Kinds that are one file of network evidence.
+    fn is_network_file(self) -> bool {
+        matches!(self, Self::Nmap | Self::Leases | Self::Macs)
     }
 }
 
@@ -73,7 +87,7 @@ impl fmt::Display for TargetError {
 }
 
 /// Schemes CONTRACT names whose collectors this build does not have yet.
-const LATER: &[&str] = &["file", "oci-archive", "docker-archive", "nmap", "pcap", "leases", "net"];
+const LATER: &[&str] = &["file", "oci-archive", "docker-archive", "pcap", "net"];
 
 /// Top-level folders that make a directory an offline root filesystem.
 const ROOT_MARKERS: &[&str] = &["etc", "usr", "var", "Windows", "Applications"];
@@ -105,6 +119,9 @@ impl Target {
             Some("dir") => Some(TargetKind::Dir),
             Some("sbom") => Some(TargetKind::Sbom),
             Some("inventory") => Some(TargetKind::Inventory),
+            Some("nmap") => Some(TargetKind::Nmap),
+            Some("leases") => Some(TargetKind::Leases),
+            Some("macs") => Some(TargetKind::Macs),
             Some(s) if LATER.contains(&s) => {
                 return Err(TargetError(format!(
                     "{arg}: `{s}:` targets are not supported by this version of delist yet"
@@ -112,7 +129,7 @@ impl Target {
             }
             Some(s) => {
                 return Err(TargetError(format!(
-                    "{arg}: unknown target scheme `{s}:` (known: rootfs:, dir:, sbom:, inventory:, {})",
+                    "{arg}: unknown target scheme `{s}:` (known: rootfs:, dir:, sbom:, inventory:, nmap:, leases:, macs:, {})",
                     LATER.iter().map(|l| format!("{l}:")).collect::<Vec<_>>().join(", ")
                 )));
             }
@@ -123,7 +140,7 @@ impl Target {
         let mapping = Default::default();
         if md.is_dir() {
             return match kind {
-                Some(TargetKind::Sbom | TargetKind::Inventory) => {
+                Some(k) if k == TargetKind::Sbom || k == TargetKind::Inventory || k.is_network_file() => {
                     Err(TargetError(format!("{arg}: an {}: target is a file, not a directory", scheme.unwrap_or(""))))
                 }
                 Some(k) => Ok(Self { input: arg.into(), kind: k, path, mapping, walk: WalkOptions::default() }),
@@ -137,17 +154,21 @@ impl Target {
             return Err(TargetError(format!("{arg}: not a regular file or directory")));
         }
         let kind = match kind {
-            Some(k @ (TargetKind::Sbom | TargetKind::Inventory)) => k,
+            Some(k) if k == TargetKind::Sbom || k == TargetKind::Inventory || k.is_network_file() => k,
             Some(k) => return Err(TargetError(format!("{arg}: a {}: target must be a directory", k.as_str()))),
             None => {
                 let head = head(&path).map_err(|e| TargetError(format!("{arg}: cannot read target: {e}")))?;
                 if crate::sbom::sniff(&head) {
                     TargetKind::Sbom
+                } else if crate::network::nmap::sniff(&head) {
+                    TargetKind::Nmap
                 } else if crate::inventory::sniff(&head) {
                     TargetKind::Inventory
+                } else if crate::network::leases::detect(&head).is_some() {
+                    TargetKind::Leases
                 } else {
                     return Err(TargetError(format!(
-                        "{arg}: cannot tell what this file is from its content; name its kind (sbom:, inventory:)"
+                        "{arg}: cannot tell what this file is from its content; name its kind (sbom:, inventory:, nmap:, leases:, macs:)"
                     )));
                 }
             }
@@ -179,6 +200,10 @@ impl Target {
                     progress(c.id());
                     c.collect(&cx, out);
                 }
+                if self.kind == TargetKind::Live {
+                    progress("neighbours");
+                    crate::network::neigh::collect(&cx, out);
+                }
                 walk(out)
             }
             // A plain folder holds files, not an installed system: only the walk applies.
@@ -191,6 +216,16 @@ impl Target {
             TargetKind::Inventory => {
                 progress("inventory");
                 crate::inventory::collect_file(&self.path, &label, &self.mapping, out);
+                WalkStats::default()
+            }
+            TargetKind::Nmap => {
+                progress("nmap");
+                crate::network::nmap::collect_file(&self.path, &label, out);
+                WalkStats::default()
+            }
+            TargetKind::Leases | TargetKind::Macs => {
+                progress("leases");
+                crate::network::leases::collect_file(&self.path, &label, out);
                 WalkStats::default()
             }
         }

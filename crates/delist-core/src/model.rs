@@ -82,6 +82,9 @@ pub enum ArtifactKind {
     MobileApp,
     /// A .deb or .rpm package file lying on disk (not installed).
     PackageFile,
+    /// A device seen on a network (nmap, a capture, DHCP leases, the neighbour table, a probe).
+    /// Its name is its MAC in lower-case colon form, or its IP where no MAC is known.
+    NetworkDevice,
 }
 
 impl ArtifactKind {
@@ -103,6 +106,7 @@ impl ArtifactKind {
             Self::Installer => "installer",
             Self::MobileApp => "mobile-app",
             Self::PackageFile => "package-file",
+            Self::NetworkDevice => "network-device",
         }
     }
 
@@ -117,14 +121,15 @@ impl ArtifactKind {
             | Self::AppBundle
             | Self::Installer
             | Self::MobileApp
-            | Self::PackageFile => None,
+            | Self::PackageFile
+            | Self::NetworkDevice => None,
             _ => Some(self.as_str()),
         }
     }
 
     /// Whether artifacts of this kind are installed or shipped software (rather than hardware).
     pub fn is_software(self) -> bool {
-        true
+        !matches!(self, Self::NetworkDevice)
     }
 }
 
@@ -153,6 +158,11 @@ pub enum Role {
     Signer,
     /// Anything else kept for the inventory (licence, architecture, source package).
     Other,
+    /// A MAC address the device itself sent (an Ethernet source, a DHCP client hardware address,
+    /// a neighbour-table entry). The matcher looks its prefix up in the IEEE registry table:
+    /// `confirmed` for a globally administered address; locally administered and multicast
+    /// addresses never match.
+    Mac,
     /// An identifier of a catalog kind read from where that kind lives (an Android manifest's
     /// package is an `app-id`, a code signature's Team ID a `team-id`, a sysfs vendor file a
     /// `usb` or `pci` id). Matched exactly; its strength depends on the kind
@@ -201,6 +211,34 @@ pub struct Artifact {
     /// SHA-256 of the file, lower-case hex, for files read whole (exports pin it).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sha256: Option<String>,
+    /// What a network device is known by (CONTRACT's inventory `mac` and `banners`); empty
+    /// (and absent from JSON) for every other kind of artifact.
+    #[serde(flatten, default)]
+    pub device: Device,
+}
+
+/// What delist knows of a device on a network, merged from every input of a scan that saw it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    /// Lower-case colon form (`44:47:cc:01:02:03`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub mac: Option<String>,
+    /// The address it was last seen at; `ips` holds every one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ip: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub ips: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub hostname: Option<String>,
+    /// HTTP `Server` headers, SSDP `SERVER` lines, nmap service banners, as the device sent them.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub banners: Vec<String>,
+    /// Open ports (`80/tcp`), from nmap or a probe.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub ports: Vec<String>,
+    /// Every input that saw it (`pcap:cap.pcapng`, `leases:/var/lib/dhcp/dhcpd.leases`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub seen_in: Vec<String>,
 }
 
 /// One code-signing identity read from a file's signature, without consulting a trust store.
@@ -262,6 +300,7 @@ impl Artifact {
             signer: None,
             other_signers: Vec::new(),
             sha256: None,
+            device: Device::default(),
         }
     }
 
@@ -370,6 +409,10 @@ pub struct Finding {
     pub waiver: Option<WaiverRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remediation: Option<String>,
+    /// What the reader should know about this finding's evidence (a banner that OEM equipment
+    /// can carry too).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub notes: Vec<String>,
 }
 
 /// The artifact part of a finding (CONTRACT's `artifact`).
@@ -388,6 +431,9 @@ pub struct ArtifactRef {
     pub signer: Option<Signer>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sha256: Option<String>,
+    /// A network device's MAC, IPs, hostname and banners, beside its name.
+    #[serde(flatten, default)]
+    pub device: Device,
 }
 
 impl From<&Artifact> for ArtifactRef {
@@ -401,6 +447,7 @@ impl From<&Artifact> for ArtifactRef {
             host: a.host.clone(),
             signer: a.signer.clone(),
             sha256: a.sha256.clone(),
+            device: a.device.clone(),
         }
     }
 }
@@ -408,10 +455,14 @@ impl From<&Artifact> for ArtifactRef {
 /// The stable id of a finding: the same artifact and vendor give the same id on every run and
 /// every machine. The version is left out so that an upgraded product is still the same finding
 /// when `delist diff` compares reports; the target is left out because it names the machine.
+///
+/// A network device is named by its MAC (or IP) alone: which inputs of a scan saw it (and so
+/// its `path`) changes from run to run, the device does not.
 pub fn finding_id(artifact: &Artifact, vendor: &str) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for part in [artifact.kind.as_str(), &artifact.name, &artifact.path, vendor] {
+    let path = if artifact.kind == ArtifactKind::NetworkDevice { "" } else { artifact.path.as_str() };
+    for part in [artifact.kind.as_str(), &artifact.name, path, vendor] {
         h.update(part.as_bytes());
         h.update([0u8]);
     }

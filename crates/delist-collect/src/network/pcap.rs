@@ -1,0 +1,1 @@
+//! Packet captures: placeholder until the capture reader lands.

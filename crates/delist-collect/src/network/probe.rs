@@ -1,0 +1,1 @@
+//! Active probe of a network range (`net:CIDR`): placeholder until the probe lands.
