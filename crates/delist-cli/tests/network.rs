@@ -163,3 +163,187 @@ fn broken_network_inputs_are_errors_not_panics() {
         assert!(r["errors"][0]["path"].as_str().expect("path").ends_with(&format!("bad-{scheme}")));
     }
 }
+
+#[test]
+fn pcap_and_pcapng_find_covered_devices_and_nothing_else() {
+    for file in ["capture.pcap", "capture.pcapng"] {
+        let r = scan(&[fixture(file)]);
+        assert_eq!(r["targets"][0]["kind"], "pcap", "{file}");
+        assert_eq!(
+            findings(&r),
+            vec![
+                t("00:18:82:aa:bb:cc", "huawei", "confirmed"),
+                t("04:03:12:a1:b2:c3", "hikvision", "confirmed"),
+                t("08:ed:ed:10:20:30", "dahua", "confirmed"),
+            ],
+            "{file}"
+        );
+        let by_name = |n: &str| {
+            r["findings"].as_array().expect("f").iter().find(|f| f["artifact"]["name"] == n).expect("finding").clone()
+        };
+        let cam = by_name("04:03:12:a1:b2:c3");
+        assert_eq!(cam["artifact"]["ip"], "192.168.1.64");
+        assert_eq!(cam["artifact"]["hostname"], "DS-2CD2042WD");
+        assert_eq!(cam["artifact"]["banners"], serde_json::json!(["App-webs/"]));
+        assert_eq!(cam["evidence"][1]["identifier"], "banner:App-webs/");
+        let dahua = by_name("08:ed:ed:10:20:30");
+        assert_eq!(dahua["evidence"][1]["field"], "upnp.manufacturer");
+        assert_eq!(dahua["evidence"][1]["strength"], "likely");
+        // The TLS certificate (by IP) joined the router's MAC through its DHCP answer.
+        let router = by_name("00:18:82:aa:bb:cc");
+        assert_eq!(router["artifact"]["ip"], "192.168.1.1");
+        assert_eq!(router["evidence"][1]["field"], "tls.subject.organization");
+        // 5 MACs on the wire plus the router of the public server; the public server itself
+        // (Server: Hikvision-Webs from 203.0.113.5) is no device, and the randomised MAC with
+        // a Hikvision-like prefix (06:03:12:…) is no finding.
+        assert_eq!(r["summary"]["artifacts"], 6, "{file}");
+        assert_eq!(r["summary"]["errors"], 0, "{file}");
+    }
+    let out = delist(&["inventory", "-o", "json", &format!("pcap:{}", fixture("capture.pcap"))]);
+    let inv = json(&out);
+    let phone = inv["artifacts"]
+        .as_array()
+        .expect("a")
+        .iter()
+        .find(|a| a["name"] == "06:03:12:a1:b2:c4")
+        .expect("phone")
+        .clone();
+    assert_eq!(phone["hostname"], "Pixel-8");
+    assert_eq!(phone["ip"], "192.168.1.77");
+}
+
+#[test]
+fn broken_captures_keep_what_was_read_and_report_the_break() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let bytes = std::fs::read(fixture("capture.pcap")).expect("read");
+    // Cut inside the last packet record: the first packets are read, the break is reported.
+    let cut = dir.path().join("cut.pcap");
+    std::fs::write(&cut, &bytes[..bytes.len() - 10]).expect("write");
+    let out = delist(&["scan", "-o", "json", "--fail-on", "never", &format!("pcap:{}", cut.display())]);
+    assert_eq!(out.status.code(), Some(0));
+    let r = json(&out);
+    assert_eq!(r["summary"]["errors"], 1);
+    assert!(r["errors"][0]["error"].as_str().expect("e").contains("truncated"), "{r}");
+    assert_eq!(findings(&r).len(), 3);
+    // A record length far past the end of the file (the first record's caplen at byte 32).
+    let mut bad = bytes.clone();
+    bad[32..36].copy_from_slice(&0x7fff_fff0u32.to_le_bytes());
+    let badp = dir.path().join("bad.pcap");
+    std::fs::write(&badp, &bad).expect("write");
+    let r = json(&delist(&["scan", "-o", "json", "--fail-on", "never", &format!("pcap:{}", badp.display())]));
+    assert_eq!(r["summary"]["errors"], 1, "{r}");
+    // Not a capture at all.
+    let junk = dir.path().join("junk");
+    std::fs::write(&junk, b"this is not a capture").expect("write");
+    let r = json(&delist(&["scan", "-o", "json", &format!("pcap:{}", junk.display())]));
+    assert!(r["errors"][0]["error"].as_str().expect("e").contains("pcap or pcapng header"), "{r}");
+}
+
+/// A tiny HTTP server on a loopback address: `Server:` header, a 200 for `/` and for the paths
+/// given, 404 otherwise; serves `/description.xml` when a UPnP manufacturer is given.
+fn http_server(
+    addr: &str,
+    port: u16,
+    server: &'static str,
+    ok_paths: &'static [&'static str],
+    manufacturer: Option<&'static str>,
+) {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind((addr, port)).expect("bind loopback");
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut buf = [0u8; 4096];
+            let n = s.read(&mut buf).unwrap_or(0);
+            let req = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let path = req.split_whitespace().nth(1).unwrap_or("").to_string();
+            let (code, body) = if path == "/description.xml" && manufacturer.is_some() {
+                let m = manufacturer.unwrap_or("");
+                (
+                    200,
+                    format!(
+                        "<?xml version=\"1.0\"?><root xmlns=\"urn:schemas-upnp-org:device-1-0\"><device><manufacturer>{m}</manufacturer><modelName>M1</modelName></device></root>"
+                    ),
+                )
+            } else if path == "/" || ok_paths.contains(&path.as_str()) {
+                (200, "<html></html>".to_string())
+            } else {
+                (404, "not found".to_string())
+            };
+            let _ = write!(s, "HTTP/1.0 {code} X\r\nServer: {server}\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+        }
+    });
+}
+
+/// Answers an SSDP M-SEARCH on ADDR:1900 with a LOCATION on the same address.
+fn ssdp_responder(addr: &'static str, http_port: u16) {
+    let sock = std::net::UdpSocket::bind((addr, 1900)).expect("bind udp 1900 on loopback");
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        while let Ok((n, from)) = sock.recv_from(&mut buf) {
+            if buf[..n].starts_with(b"M-SEARCH") {
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\nST: upnp:rootdevice\r\nSERVER: Linux/3.10 UPnP/1.0 Test/1.0\r\nLOCATION: http://{addr}:{http_port}/description.xml\r\n\r\n"
+                );
+                let _ = sock.send_to(reply.as_bytes(), from);
+            }
+        }
+    });
+}
+
+#[test]
+fn net_probe_reads_banners_paths_and_upnp_from_loopback_servers() {
+    // A free port, then the same port on the other loopback addresses of the test.
+    let port = std::net::TcpListener::bind("127.0.0.13:0").expect("bind").local_addr().expect("addr").port();
+    http_server("127.0.0.13", port, "Hikvision-Webs", &[], None);
+    http_server("127.0.0.21", port, "nginx/1.24.0", &[], None);
+    http_server("127.0.0.14", port, "WebServer", &["/RPC2_Login"], Some("Dahua"));
+    ssdp_responder("127.0.0.14", port);
+    let ports = port.to_string();
+    let out = delist(&[
+        "scan",
+        "-o",
+        "json",
+        "--fail-on",
+        "never",
+        "net:127.0.0.12/30",
+        "net:127.0.0.21",
+        "--ports",
+        &ports,
+        "--tls-ports",
+        "1",
+        "--rate",
+        "200",
+        "--concurrency",
+        "4",
+        "--timeout",
+        "1s",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let r = json(&out);
+    assert_eq!(r["targets"][0]["kind"], "net");
+    assert_eq!(findings(&r), vec![t("127.0.0.13", "hikvision", "likely"), t("127.0.0.14", "dahua", "likely")]);
+    // .13, .14 (a /30 less its network and broadcast addresses) and .21 answered.
+    assert_eq!(r["summary"]["artifacts"], 3);
+    let dahua = r["findings"].as_array().expect("f").iter().find(|f| f["vendor"] == "dahua").expect("dahua").clone();
+    let ev: Vec<(&str, &str)> = dahua["evidence"]
+        .as_array()
+        .expect("ev")
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap_or(""), e["strength"].as_str().unwrap_or("")))
+        .collect();
+    assert!(ev.contains(&("http.path", "possible")), "{ev:?}");
+    assert!(ev.contains(&("upnp.manufacturer", "likely")), "{ev:?}");
+    assert_eq!(dahua["artifact"]["banners"], serde_json::json!(["WebServer", "Linux/3.10 UPnP/1.0 Test/1.0"]));
+    let hik = r["findings"].as_array().expect("f").iter().find(|f| f["vendor"] == "hikvision").expect("hik").clone();
+    assert!(hik["notes"][0].as_str().expect("note").contains("OEM equipment"));
+}
+
+#[test]
+fn net_probe_refuses_large_ranges_without_force() {
+    let out = delist(&["scan", "net:10.0.0.0/15"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+    let out = delist(&["scan", "net:10.0.0.0/24", "--rate", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -30,6 +30,10 @@ pub enum TargetKind {
     Leases,
     /// A CSV of MAC addresses (`macs:` forces it; `leases:` also detects it).
     Macs,
+    /// A packet capture (pcap, pcapng).
+    Pcap,
+    /// An active probe of a network range (`net:CIDR`).
+    Net,
 }
 
 impl TargetKind {
@@ -43,12 +47,14 @@ impl TargetKind {
             Self::Nmap => "nmap",
             Self::Leases => "leases",
             Self::Macs => "macs",
+            Self::Pcap => "pcap",
+            Self::Net => "net",
         }
     }
 
     /// Kinds that are one file of network evidence.
     fn is_network_file(self) -> bool {
-        matches!(self, Self::Nmap | Self::Leases | Self::Macs)
+        matches!(self, Self::Nmap | Self::Leases | Self::Macs | Self::Pcap)
     }
 }
 
@@ -64,6 +70,10 @@ pub struct Target {
     /// `--exclude`, `--one-file-system`, `--max-file-size`, `--threads` for the file walk of
     /// `dir:`, `rootfs:` and live targets.
     pub walk: WalkOptions,
+    /// For `net:` targets: the range, and the probe's bounds (`--rate`, `--concurrency`,
+    /// `--timeout`, ports, known paths) set by the CLI.
+    pub net: Option<crate::network::probe::Cidr>,
+    pub probe: crate::network::probe::ProbeOptions,
 }
 
 /// How many bytes of a file are read to tell what it is.
@@ -87,7 +97,7 @@ impl fmt::Display for TargetError {
 }
 
 /// Schemes CONTRACT names whose collectors this build does not have yet.
-const LATER: &[&str] = &["file", "oci-archive", "docker-archive", "pcap", "net"];
+const LATER: &[&str] = &["file", "oci-archive", "docker-archive"];
 
 /// Top-level folders that make a directory an offline root filesystem.
 const ROOT_MARKERS: &[&str] = &["etc", "usr", "var", "Windows", "Applications"];
@@ -105,6 +115,8 @@ impl Target {
             path: PathBuf::from("/"),
             mapping: Default::default(),
             walk: WalkOptions::default(),
+            net: None,
+            probe: Default::default(),
         }
     }
 
@@ -114,6 +126,18 @@ impl Target {
             Some((s, r)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') => (Some(s), r),
             _ => (None, arg),
         };
+        if scheme == Some("net") {
+            let cidr = crate::network::probe::Cidr::parse(rest).map_err(|e| TargetError(format!("{arg}: {e}")))?;
+            return Ok(Self {
+                input: arg.into(),
+                kind: TargetKind::Net,
+                path: PathBuf::new(),
+                mapping: Default::default(),
+                walk: WalkOptions::default(),
+                net: Some(cidr),
+                probe: Default::default(),
+            });
+        }
         let kind = match scheme {
             Some("rootfs") => Some(TargetKind::Rootfs),
             Some("dir") => Some(TargetKind::Dir),
@@ -122,6 +146,7 @@ impl Target {
             Some("nmap") => Some(TargetKind::Nmap),
             Some("leases") => Some(TargetKind::Leases),
             Some("macs") => Some(TargetKind::Macs),
+            Some("pcap") => Some(TargetKind::Pcap),
             Some(s) if LATER.contains(&s) => {
                 return Err(TargetError(format!(
                     "{arg}: `{s}:` targets are not supported by this version of delist yet"
@@ -129,7 +154,7 @@ impl Target {
             }
             Some(s) => {
                 return Err(TargetError(format!(
-                    "{arg}: unknown target scheme `{s}:` (known: rootfs:, dir:, sbom:, inventory:, nmap:, leases:, macs:, {})",
+                    "{arg}: unknown target scheme `{s}:` (known: rootfs:, dir:, sbom:, inventory:, nmap:, pcap:, leases:, macs:, net:, {})",
                     LATER.iter().map(|l| format!("{l}:")).collect::<Vec<_>>().join(", ")
                 )));
             }
@@ -143,10 +168,26 @@ impl Target {
                 Some(k) if k == TargetKind::Sbom || k == TargetKind::Inventory || k.is_network_file() => {
                     Err(TargetError(format!("{arg}: an {}: target is a file, not a directory", scheme.unwrap_or(""))))
                 }
-                Some(k) => Ok(Self { input: arg.into(), kind: k, path, mapping, walk: WalkOptions::default() }),
+                Some(k) => Ok(Self {
+                    input: arg.into(),
+                    kind: k,
+                    path,
+                    mapping,
+                    walk: WalkOptions::default(),
+                    net: None,
+                    probe: Default::default(),
+                }),
                 None => {
                     let k = if looks_like_root(&path) { TargetKind::Rootfs } else { TargetKind::Dir };
-                    Ok(Self { input: arg.into(), kind: k, path, mapping, walk: WalkOptions::default() })
+                    Ok(Self {
+                        input: arg.into(),
+                        kind: k,
+                        path,
+                        mapping,
+                        walk: WalkOptions::default(),
+                        net: None,
+                        probe: Default::default(),
+                    })
                 }
             };
         }
@@ -158,7 +199,9 @@ impl Target {
             Some(k) => return Err(TargetError(format!("{arg}: a {}: target must be a directory", k.as_str()))),
             None => {
                 let head = head(&path).map_err(|e| TargetError(format!("{arg}: cannot read target: {e}")))?;
-                if crate::sbom::sniff(&head) {
+                if crate::network::pcap::sniff(&head) {
+                    TargetKind::Pcap
+                } else if crate::sbom::sniff(&head) {
                     TargetKind::Sbom
                 } else if crate::network::nmap::sniff(&head) {
                     TargetKind::Nmap
@@ -168,12 +211,20 @@ impl Target {
                     TargetKind::Leases
                 } else {
                     return Err(TargetError(format!(
-                        "{arg}: cannot tell what this file is from its content; name its kind (sbom:, inventory:, nmap:, leases:, macs:)"
+                        "{arg}: cannot tell what this file is from its content; name its kind (sbom:, inventory:, nmap:, pcap:, leases:, macs:)"
                     )));
                 }
             }
         };
-        Ok(Self { input: arg.into(), kind, path, mapping, walk: WalkOptions::default() })
+        Ok(Self {
+            input: arg.into(),
+            kind,
+            path,
+            mapping,
+            walk: WalkOptions::default(),
+            net: None,
+            probe: Default::default(),
+        })
     }
 
     /// Runs every collector that applies to this target: the package databases of a root, then
@@ -223,6 +274,18 @@ impl Target {
                 crate::network::nmap::collect_file(&self.path, &label, out);
                 WalkStats::default()
             }
+            TargetKind::Net => {
+                progress("probe");
+                if let Some(cidr) = &self.net {
+                    crate::network::probe::collect(cidr, &self.probe, &label, out);
+                }
+                WalkStats::default()
+            }
+            TargetKind::Pcap => {
+                progress("pcap");
+                crate::network::pcap::collect_file(&self.path, &label, out);
+                WalkStats::default()
+            }
             TargetKind::Leases | TargetKind::Macs => {
                 progress("leases");
                 crate::network::leases::collect_file(&self.path, &label, out);
@@ -244,7 +307,9 @@ mod tests {
         std::fs::create_dir(t.path().join("etc")).expect("mkdir");
         assert_eq!(Target::parse(&p).expect("root").kind, TargetKind::Rootfs);
         assert_eq!(Target::parse(&format!("dir:{p}")).expect("forced").kind, TargetKind::Dir);
-        assert!(Target::parse("pcap:x.pcap").expect_err("later").0.contains("not supported"));
+        assert!(Target::parse("oci-archive:x.tar").expect_err("later").0.contains("not supported"));
+        assert_eq!(Target::parse("net:10.0.0.0/24").expect("net").kind, TargetKind::Net);
+        assert!(Target::parse("net:10.0.0.0/40").is_err());
         assert!(Target::parse("bogus:x").expect_err("unknown").0.contains("unknown target scheme"));
         assert!(Target::parse("rootfs:/definitely/not/here").expect_err("missing").0.contains("cannot read"));
     }
