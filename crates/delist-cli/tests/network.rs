@@ -347,3 +347,67 @@ fn net_probe_refuses_large_ranges_without_force() {
     let out = delist(&["scan", "net:10.0.0.0/24", "--rate", "0"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Answers a TLS ClientHello with a TLS 1.2 ServerHello and a Certificate message carrying the
+/// fixture certificate (O=Huawei Technologies Co., Ltd.), then closes.
+fn tls_responder(addr: &str) -> u16 {
+    use std::io::{Read, Write};
+    let der = std::fs::read(fixture("tls-cert.der")).expect("cert");
+    let l = std::net::TcpListener::bind((addr, 0)).expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut buf = [0u8; 2048];
+            if s.read(&mut buf).unwrap_or(0) < 5 || buf[0] != 0x16 {
+                continue;
+            }
+            let mut hello = vec![0x03, 0x03];
+            hello.extend([0x11; 32]);
+            hello.extend([0x00, 0xc0, 0x2f, 0x00]);
+            let u24 = |n: usize| (n as u32).to_be_bytes()[1..].to_vec();
+            let mut hs = vec![0x02];
+            hs.extend(u24(hello.len()));
+            hs.extend(&hello);
+            let mut certs = u24(der.len());
+            certs.extend(&der);
+            let mut body = u24(certs.len());
+            body.extend(certs);
+            hs.push(0x0b);
+            hs.extend(u24(body.len()));
+            hs.extend(body);
+            let mut rec = vec![0x16, 0x03, 0x03];
+            rec.extend((hs.len() as u16).to_be_bytes());
+            rec.extend(hs);
+            let _ = s.write_all(&rec);
+        }
+    });
+    port
+}
+
+#[test]
+fn net_probe_reads_a_tls_certificate_subject() {
+    let port = tls_responder("127.0.0.31").to_string();
+    let out = delist(&[
+        "scan",
+        "-o",
+        "json",
+        "--fail-on",
+        "never",
+        "net:127.0.0.31",
+        "--ports",
+        "1",
+        "--tls-ports",
+        &port,
+        "--no-upnp",
+        "--timeout",
+        "1s",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let r = json(&out);
+    assert_eq!(findings(&r), vec![t("127.0.0.31", "huawei", "likely")]);
+    let f = &r["findings"][0];
+    assert_eq!(f["evidence"][0]["field"], "tls.subject.organization");
+    assert_eq!(f["evidence"][0]["value"], "Huawei Technologies Co., Ltd.");
+    assert_eq!(f["artifact"]["ports"], serde_json::json!([format!("{port}/tcp")]));
+}
