@@ -13,6 +13,13 @@
 # boundary by editcap -c) and says so; by default it reads the whole file.
 #
 #   bench/pcap.sh                  SIZE=1100000000 by default
+#
+# Measured 2026-12-05 on the 2-core development machine (shared with other builds), whole file
+# for both:
+#   capture: big.pcap (1100069528 bytes)
+#   delist inventory pcap:      1.68 s   654.9 MB/s  peak 57 MB  20485 devices
+#   tshark -e eth.src:        262.81 s     4.2 MB/s  (whole file)
+#   ratio tshark/delist:       156.4x
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
