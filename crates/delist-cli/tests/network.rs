@@ -411,3 +411,26 @@ fn net_probe_reads_a_tls_certificate_subject() {
     assert_eq!(f["evidence"][0]["value"], "Huawei Technologies Co., Ltd.");
     assert_eq!(f["artifact"]["ports"], serde_json::json!([format!("{port}/tcp")]));
 }
+
+#[test]
+fn banners_match_whole_or_by_product_token_never_inside_other_text() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let host = |ip: &str, server: &str| {
+        format!(
+            "<host><address addr=\"{ip}\" addrtype=\"ipv4\"/><ports><port protocol=\"tcp\" portid=\"80\"><state state=\"open\"/>\
+             <script id=\"http-server-header\" output=\"{server}\"/></port></ports></host>"
+        )
+    };
+    let xml = format!(
+        "<?xml version=\"1.0\"?><nmaprun>{}{}{}{}</nmaprun>",
+        host("10.9.0.1", "App-webs/2.1"),
+        host("10.9.0.2", "DNVRS-Webs"),
+        host("10.9.0.3", "Apache (Hikvision-Webs)"),
+        host("10.9.0.4", "hikvision-webs"),
+    );
+    let p = dir.path().join("scan.xml");
+    std::fs::write(&p, xml).expect("write");
+    let r = scan(&[p.display().to_string()]);
+    assert_eq!(findings(&r), vec![t("10.9.0.1", "hikvision", "likely"), t("10.9.0.2", "hikvision", "likely")]);
+    assert_eq!(r["findings"][0]["evidence"][0]["identifier"], "banner:App-webs/");
+}
