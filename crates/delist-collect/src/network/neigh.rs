@@ -82,6 +82,17 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert_eq!(d[0].ips, vec!["10.0.0.5"]);
         assert!(parse("junk\n").is_err());
+        // Through a root, as the live scan reads it: artifacts named by MAC, with the IP.
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::create_dir_all(dir.path().join("proc/net")).expect("mkdir");
+        std::fs::write(dir.path().join("proc/net/arp"), t).expect("write");
+        let root = crate::Root::new(dir.path());
+        let mut out = crate::Output::default();
+        collect(&Context { target: "live", root: &root }, &mut out);
+        let got: Vec<(&str, Option<&str>)> =
+            out.artifacts.iter().map(|a| (a.name.as_str(), a.device.ip.as_deref())).collect();
+        assert_eq!(got, vec![("44:47:cc:01:02:03", Some("10.0.0.5")), ("02:00:00:00:00:08", Some("10.0.0.8"))]);
+        assert_eq!(out.artifacts[0].fields[0].role, delist_core::Role::Mac);
         assert!(parse("IP address x\n10.0.0.5 0x1 zz 44:47:cc:01:02:03 * eth0\n").is_err());
     }
 }
