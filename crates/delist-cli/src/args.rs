@@ -11,7 +11,7 @@ use std::path::PathBuf;
     long_about = "delist finds where a banned vendor's products are (package databases, and more sources as they land), \
 reports each finding with its evidence, its confidence and the official lists that cover it, and exits 1 when it \
 finds something at or above --fail-on.\n\nIt reads only; it never executes scanned content and opens no network \
-connection.",
+connection unless a net:CIDR target asks for an active probe.",
     after_help = "Examples:\n  delist scan                         this machine\n  delist scan rootfs:/mnt/disk -o json=report.json\n  delist lists us-bod-17-01\n  delist vendors kaspersky\n  delist explain 2Y8XE5CQ94"
 )]
 pub struct Cli {
@@ -144,6 +144,27 @@ pub struct ScanArgs {
     /// Read installed-package databases only, no file walk (tests, quick inventories).
     #[arg(long = "no-walk", hide = true)]
     pub no_walk: bool,
+    /// net: probes: connection attempts per second, across all workers.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub rate: u32,
+    /// net: probes: hosts probed at once.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub concurrency: usize,
+    /// net: probes: timeout of every connect, read and reply, e.g. 2s or 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "2s")]
+    pub timeout: String,
+    /// net: probes: TCP ports asked over HTTP.
+    #[arg(long, value_name = "PORT,...", value_delimiter = ',', default_value = "80,8000,8080")]
+    pub ports: Vec<u16>,
+    /// net: probes: TCP ports asked for a TLS certificate (TLS 1.2 ClientHello).
+    #[arg(long = "tls-ports", value_name = "PORT,...", value_delimiter = ',', default_value = "443")]
+    pub tls_ports: Vec<u16>,
+    /// net: probes: no SSDP M-SEARCH to UDP 1900.
+    #[arg(long = "no-upnp")]
+    pub no_upnp: bool,
+    /// net: probes: allow ranges larger than a /16 (up to a /8).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -156,6 +156,31 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
     for t in &mut targets {
         t.walk = walk.clone();
     }
+    if targets.iter().any(|t| t.kind == delist_collect::target::TargetKind::Net) {
+        let probe = delist_collect::network::probe::ProbeOptions {
+            rate: a.rate,
+            concurrency: a.concurrency,
+            timeout: parse_duration(&a.timeout)
+                .ok_or_else(|| anyhow!("--timeout {}: expected e.g. 2s or 500ms", a.timeout))?,
+            http_ports: a.ports.clone(),
+            tls_ports: a.tls_ports.clone(),
+            upnp: !a.no_upnp,
+            paths: catalog
+                .vendors
+                .iter()
+                .flat_map(|v| &v.identifiers)
+                .filter(|i| i.kind == delist_core::IdKind::HttpPath)
+                .map(|i| i.value.clone())
+                .collect(),
+            force: a.force,
+        };
+        for t in targets.iter_mut().filter(|t| t.kind == delist_collect::target::TargetKind::Net) {
+            if let Some(cidr) = &t.net {
+                delist_collect::network::probe::check(cidr, &probe).map_err(|e| anyhow!("{e}"))?;
+            }
+            t.probe = probe.clone();
+        }
+    }
     if !a.map.is_empty() {
         let mapping = mapping(&a.map)?;
         mapping.validate().map_err(|e| anyhow!("{e}"))?;
@@ -185,6 +210,9 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
         }
     };
     let mut walk_notes = Vec::new();
+    // Network devices are held to the end of the scan so that what several inputs say about
+    // one device becomes one artifact (one finding).
+    let mut merged = delist_collect::network::device::MergeDevices::new(&mut sink);
     for t in &targets {
         // The walk reports its file count a few times a second: the bar shows each, -v one
         // every few seconds.
@@ -202,7 +230,7 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
                 eprintln!("delist: {}: {step}", t.input);
             }
         };
-        let stats = t.collect(&mut sink, &progress);
+        let stats = t.collect(&mut merged, &progress);
         if stats.too_large > 0 {
             walk_notes.push(format!(
                 "delist: {}: {} file(s) of a format delist reads over --max-file-size ({} bytes) not read",
@@ -210,6 +238,7 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
             ));
         }
     }
+    merged.finish();
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -260,6 +289,20 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
     let cx = delist_report::Context { today, fail_on, catalog: Some(&catalog) };
     emit(&outputs, |f| delist_report::report(&report, f, &cx))?;
     Ok(if report.fails(fail_on) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// `2s`, `500ms`, `1.5s` or bare seconds.
+fn parse_duration(s: &str) -> Option<std::time::Duration> {
+    let s = s.trim();
+    let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1.0)
+    } else {
+        (s, 1.0)
+    };
+    let secs = num.trim().parse::<f64>().ok()? * scale;
+    (secs.is_finite() && secs > 0.0 && secs <= 3600.0).then(|| std::time::Duration::from_secs_f64(secs))
 }
 
 /// Where a scan's artifacts go: evaluated as they arrive (only findings are kept), or kept

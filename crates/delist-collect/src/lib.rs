@@ -19,6 +19,7 @@ pub mod flatpak;
 pub mod homebrew;
 pub mod inventory;
 pub mod macos;
+pub mod network;
 pub mod pacman;
 pub mod root;
 pub mod rpm;

@@ -26,6 +26,16 @@ pub enum TargetKind {
     Inventory,
     /// One file: an executable, package, installer or archive.
     File,
+    /// nmap XML output (`nmap -oX`).
+    Nmap,
+    /// A DHCP lease file (ISC, dnsmasq, Kea) or a CSV of MAC addresses.
+    Leases,
+    /// A CSV of MAC addresses (`macs:` forces it; `leases:` also detects it).
+    Macs,
+    /// A packet capture (pcap, pcapng).
+    Pcap,
+    /// An active probe of a network range (`net:CIDR`).
+    Net,
 }
 
 impl TargetKind {
@@ -37,7 +47,17 @@ impl TargetKind {
             Self::Sbom => "sbom",
             Self::Inventory => "inventory",
             Self::File => "file",
+            Self::Nmap => "nmap",
+            Self::Leases => "leases",
+            Self::Macs => "macs",
+            Self::Pcap => "pcap",
+            Self::Net => "net",
         }
+    }
+
+    /// Kinds that are one file of network evidence.
+    fn is_network_file(self) -> bool {
+        matches!(self, Self::Nmap | Self::Leases | Self::Macs | Self::Pcap)
     }
 }
 
@@ -53,6 +73,10 @@ pub struct Target {
     /// `--exclude`, `--one-file-system`, `--max-file-size`, `--threads` for the file walk of
     /// `dir:`, `rootfs:` and live targets.
     pub walk: WalkOptions,
+    /// For `net:` targets: the range, and the probe's bounds (`--rate`, `--concurrency`,
+    /// `--timeout`, ports, known paths) set by the CLI.
+    pub net: Option<crate::network::probe::Cidr>,
+    pub probe: crate::network::probe::ProbeOptions,
 }
 
 /// How many bytes of a file are read to tell what it is.
@@ -76,7 +100,7 @@ impl fmt::Display for TargetError {
 }
 
 /// Schemes CONTRACT names whose collectors this build does not have yet.
-const LATER: &[&str] = &["oci-archive", "docker-archive", "nmap", "pcap", "leases", "net"];
+const LATER: &[&str] = &["oci-archive", "docker-archive"];
 
 /// Top-level folders that make a directory an offline root filesystem.
 const ROOT_MARKERS: &[&str] = &["etc", "usr", "var", "Windows", "Applications"];
@@ -94,6 +118,8 @@ impl Target {
             path: PathBuf::from("/"),
             mapping: Default::default(),
             walk: WalkOptions::default(),
+            net: None,
+            probe: Default::default(),
         }
     }
 
@@ -103,12 +129,28 @@ impl Target {
             Some((s, r)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') => (Some(s), r),
             _ => (None, arg),
         };
+        if scheme == Some("net") {
+            let cidr = crate::network::probe::Cidr::parse(rest).map_err(|e| TargetError(format!("{arg}: {e}")))?;
+            return Ok(Self {
+                input: arg.into(),
+                kind: TargetKind::Net,
+                path: PathBuf::new(),
+                mapping: Default::default(),
+                walk: WalkOptions::default(),
+                net: Some(cidr),
+                probe: Default::default(),
+            });
+        }
         let kind = match scheme {
             Some("rootfs") => Some(TargetKind::Rootfs),
             Some("dir") => Some(TargetKind::Dir),
             Some("sbom") => Some(TargetKind::Sbom),
             Some("inventory") => Some(TargetKind::Inventory),
             Some("file") => Some(TargetKind::File),
+            Some("nmap") => Some(TargetKind::Nmap),
+            Some("leases") => Some(TargetKind::Leases),
+            Some("macs") => Some(TargetKind::Macs),
+            Some("pcap") => Some(TargetKind::Pcap),
             Some(s) if LATER.contains(&s) => {
                 return Err(TargetError(format!(
                     "{arg}: `{s}:` targets are not supported by this version of delist yet"
@@ -116,7 +158,7 @@ impl Target {
             }
             Some(s) => {
                 return Err(TargetError(format!(
-                    "{arg}: unknown target scheme `{s}:` (known: rootfs:, dir:, file:, sbom:, inventory:, {})",
+                    "{arg}: unknown target scheme `{s}:` (known: rootfs:, dir:, file:, sbom:, inventory:, nmap:, pcap:, leases:, macs:, net:, {})",
                     LATER.iter().map(|l| format!("{l}:")).collect::<Vec<_>>().join(", ")
                 )));
             }
@@ -127,13 +169,34 @@ impl Target {
         let mapping = Default::default();
         if md.is_dir() {
             return match kind {
-                Some(TargetKind::Sbom | TargetKind::Inventory | TargetKind::File) => {
-                    Err(TargetError(format!("{arg}: a {}: target is a file, not a directory", scheme.unwrap_or(""))))
+                Some(k)
+                    if k == TargetKind::Sbom
+                        || k == TargetKind::Inventory
+                        || k.is_network_file()
+                        || k == TargetKind::File =>
+                {
+                    Err(TargetError(format!("{arg}: an {}: target is a file, not a directory", scheme.unwrap_or(""))))
                 }
-                Some(k) => Ok(Self { input: arg.into(), kind: k, path, mapping, walk: WalkOptions::default() }),
+                Some(k) => Ok(Self {
+                    input: arg.into(),
+                    kind: k,
+                    path,
+                    mapping,
+                    walk: WalkOptions::default(),
+                    net: None,
+                    probe: Default::default(),
+                }),
                 None => {
                     let k = if looks_like_root(&path) { TargetKind::Rootfs } else { TargetKind::Dir };
-                    Ok(Self { input: arg.into(), kind: k, path, mapping, walk: WalkOptions::default() })
+                    Ok(Self {
+                        input: arg.into(),
+                        kind: k,
+                        path,
+                        mapping,
+                        walk: WalkOptions::default(),
+                        net: None,
+                        probe: Default::default(),
+                    })
                 }
             };
         }
@@ -141,24 +204,45 @@ impl Target {
             return Err(TargetError(format!("{arg}: not a regular file or directory")));
         }
         let kind = match kind {
-            Some(k @ (TargetKind::Sbom | TargetKind::Inventory | TargetKind::File)) => k,
+            Some(k)
+                if k == TargetKind::Sbom
+                    || k == TargetKind::Inventory
+                    || k.is_network_file()
+                    || k == TargetKind::File =>
+            {
+                k
+            }
             Some(k) => return Err(TargetError(format!("{arg}: a {}: target must be a directory", k.as_str()))),
             None => {
                 let head = head(&path).map_err(|e| TargetError(format!("{arg}: cannot read target: {e}")))?;
-                if crate::sbom::sniff(&head) {
+                if crate::network::pcap::sniff(&head) {
+                    TargetKind::Pcap
+                } else if crate::sbom::sniff(&head) {
                     TargetKind::Sbom
+                } else if crate::network::nmap::sniff(&head) {
+                    TargetKind::Nmap
                 } else if crate::inventory::sniff(&head) {
                     TargetKind::Inventory
+                } else if crate::network::leases::detect(&head).is_some() {
+                    TargetKind::Leases
                 } else if crate::files::formats().iter().any(|f| f.sniff(&head)) {
                     TargetKind::File
                 } else {
                     return Err(TargetError(format!(
-                        "{arg}: cannot tell what this file is from its content; name its kind (file:, sbom:, inventory:)"
+                        "{arg}: cannot tell what this file is from its content; name its kind (file:, sbom:, inventory:, nmap:, pcap:, leases:, macs:)"
                     )));
                 }
             }
         };
-        Ok(Self { input: arg.into(), kind, path, mapping, walk: WalkOptions::default() })
+        Ok(Self {
+            input: arg.into(),
+            kind,
+            path,
+            mapping,
+            walk: WalkOptions::default(),
+            net: None,
+            probe: Default::default(),
+        })
     }
 
     /// Runs every collector that applies to this target: the package databases of a root, then
@@ -185,6 +269,10 @@ impl Target {
                     progress(c.id());
                     c.collect(&cx, out);
                 }
+                if self.kind == TargetKind::Live {
+                    progress("neighbours");
+                    crate::network::neigh::collect(&cx, out);
+                }
                 walk(out)
             }
             // A plain folder holds files, not an installed system: only the walk applies.
@@ -201,6 +289,28 @@ impl Target {
             TargetKind::Inventory => {
                 progress("inventory");
                 crate::inventory::collect_file(&self.path, &label, &self.mapping, out);
+                WalkStats::default()
+            }
+            TargetKind::Nmap => {
+                progress("nmap");
+                crate::network::nmap::collect_file(&self.path, &label, out);
+                WalkStats::default()
+            }
+            TargetKind::Net => {
+                progress("probe");
+                if let Some(cidr) = &self.net {
+                    crate::network::probe::collect(cidr, &self.probe, &label, out);
+                }
+                WalkStats::default()
+            }
+            TargetKind::Pcap => {
+                progress("pcap");
+                crate::network::pcap::collect_file(&self.path, &label, out);
+                WalkStats::default()
+            }
+            TargetKind::Leases | TargetKind::Macs => {
+                progress("leases");
+                crate::network::leases::collect_file(&self.path, &label, out);
                 WalkStats::default()
             }
         }
@@ -222,7 +332,9 @@ mod tests {
         std::fs::write(t.path().join("x.pkg"), b"xar!\0\x1c\0\x01").expect("write");
         assert_eq!(Target::parse(&format!("{p}/x.pkg")).expect("sniffed").kind, TargetKind::File);
         assert!(Target::parse(&format!("file:{p}")).expect_err("a dir").0.contains("not a directory"));
-        assert!(Target::parse("pcap:x.pcap").expect_err("later").0.contains("not supported"));
+        assert!(Target::parse("oci-archive:x.tar").expect_err("later").0.contains("not supported"));
+        assert_eq!(Target::parse("net:10.0.0.0/24").expect("net").kind, TargetKind::Net);
+        assert!(Target::parse("net:10.0.0.0/40").is_err());
         assert!(Target::parse("bogus:x").expect_err("unknown").0.contains("unknown target scheme"));
         assert!(Target::parse("rootfs:/definitely/not/here").expect_err("missing").0.contains("cannot read"));
     }

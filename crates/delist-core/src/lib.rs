@@ -10,6 +10,7 @@
 //! it; it depends on none of them.
 
 pub mod catalog;
+pub mod mac;
 pub mod matcher;
 pub mod model;
 pub mod normalize;
@@ -20,5 +21,6 @@ pub mod screen;
 
 pub use catalog::Catalog;
 pub use catalog::IdKind;
+pub use mac::Mac;
 pub use matcher::{Matcher, Selection};
-pub use model::{Artifact, ArtifactKind, Confidence, Evidence, Field, Finding, Role, ScanError, Signer};
+pub use model::{Artifact, ArtifactKind, Confidence, Device, Evidence, Field, Finding, Role, ScanError, Signer};

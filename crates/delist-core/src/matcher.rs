@@ -23,6 +23,7 @@
 //! kind of product on the evaluation date.
 
 use crate::catalog::{Catalog, Cover, IdKind, List, ListKind, ListStatus, Scope, Vendor};
+use crate::mac::Mac;
 use crate::model::{Artifact, ArtifactKind, Confidence, Evidence, Finding, ListRef, Role, finding_id};
 use crate::normalize;
 use crate::purl::Purl;
@@ -254,6 +255,31 @@ impl<'c> Matcher<'c> {
         out
     }
 
+    /// Catalog banners a `Server`-like header carries: the whole value, or its product token
+    /// with and without a version (`App-webs/2.1` carries `App-webs/` and `App-webs`). Exact and
+    /// case-sensitive, as fingerprint tables match them; a substring never counts (`Hikvision`
+    /// inside a third-party server's comment is not the camera's banner).
+    fn banner_refs(&self, value: &str) -> Vec<IdRef> {
+        let value = value.trim();
+        let token = value.split([' ', '(']).next().unwrap_or("");
+        let product = token.split('/').next().unwrap_or("");
+        let mut keys = vec![value.to_string(), token.to_string()];
+        if token.contains('/') {
+            keys.push(format!("{product}/"));
+            keys.push(product.to_string());
+        }
+        keys.dedup();
+        let mut out: Vec<IdRef> = Vec::new();
+        for k in keys.iter().filter(|k| !k.is_empty()) {
+            for r in self.exact.get(&(IdKind::Banner, k.clone())).into_iter().flatten() {
+                if !out.iter().any(|o| o.vendor == r.vendor && o.ident == r.ident) {
+                    out.push(*r);
+                }
+            }
+        }
+        out
+    }
+
     /// The vendors (and identifiers) a normalised name key names.
     pub(crate) fn name_refs(&self, key: &str) -> &[IdRef] {
         self.names.get(key).map_or(&[], Vec::as_slice)
@@ -354,10 +380,27 @@ impl<'c> Matcher<'c> {
                         });
                     }
                 }
+                Role::Mac => {
+                    let Some(mac) = Mac::parse(&f.value) else { continue };
+                    let Some(asg) = self.catalog.oui.lookup_mac(mac) else { continue };
+                    let Some(vi) = self.catalog.vendors.iter().position(|v| v.id == asg.vendor) else { continue };
+                    let v = &self.catalog.vendors[vi];
+                    let ii = v.identifiers.iter().position(|i| i.kind == IdKind::OuiOrg && i.value == asg.organization);
+                    let e = per.entry(vi).or_default();
+                    e.idents.extend(ii);
+                    e.evidence.push(Evidence {
+                        field: f.field.clone(),
+                        value: format!("{mac} (IEEE {} {})", asg.registry, asg.prefix),
+                        identifier: format!("oui-org:{}", asg.organization),
+                        strength: strength_of(IdKind::OuiOrg),
+                        note: None,
+                    });
+                }
                 Role::Identifier(kind) => {
                     let refs = match kind {
                         IdKind::Domain => self.domain_refs(&f.value),
                         IdKind::InstallPath => self.install_path_refs(&f.value),
+                        IdKind::Banner => self.banner_refs(&f.value),
                         _ => self.exact.get(&(kind, exact_key(kind, &f.value))).cloned().unwrap_or_default(),
                     };
                     for r in refs.into_iter().filter(|r| self.live(*r, today)) {
@@ -401,6 +444,10 @@ impl<'c> Matcher<'c> {
         let mut out: HashSet<String> = HashSet::new();
         for i in idents {
             out.extend(vendor.categories_of(&vendor.identifiers[*i]).iter().cloned());
+        }
+        if a.kind == ArtifactKind::NetworkDevice {
+            // A device on the wire that is attributed to a vendor is that vendor's equipment.
+            out.extend(vendor.equipment.iter().cloned());
         }
         if a.kind == ArtifactKind::Product {
             // A row of a retail feed says nothing of its category: it may be anything the
@@ -549,7 +596,20 @@ impl<'c> Matcher<'c> {
             if lists.is_empty() {
                 continue;
             }
+            let mut notes = Vec::new();
+            let only_fingerprints = ve
+                .evidence
+                .iter()
+                .all(|e| e.identifier.starts_with("banner:") || e.identifier.starts_with("http-path:"));
+            if a.kind == ArtifactKind::NetworkDevice && only_fingerprints {
+                notes.push(format!(
+                    "found only by its web banner or paths: OEM equipment sold under other brands can carry {}'s \
+                     firmware and banner; confirm by the device's MAC (IEEE OUI) or its label",
+                    vendor.name
+                ));
+            }
             out.push(Finding {
+                notes,
                 id: finding_id(a, &vendor.id),
                 vendor: vendor.id.clone(),
                 vendor_name: vendor.name.clone(),
@@ -722,6 +782,10 @@ pub fn remediation(a: &Artifact) -> Option<String> {
                     steps.join("; ")
                 )
             }
+        }
+        ArtifactKind::NetworkDevice => {
+            let at = a.device.ip.as_deref().filter(|ip| ip != n).map(|ip| format!(" (at {ip})")).unwrap_or_default();
+            format!("locate the device {n}{at}, take it off the network and replace it")
         }
     })
 }

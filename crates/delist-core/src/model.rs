@@ -103,6 +103,9 @@ pub enum ArtifactKind {
     WindowsService,
     /// A Windows driver (a kernel or file-system driver `Services` entry of the SYSTEM hive).
     WindowsDriver,
+    /// A device seen on a network (nmap, a capture, DHCP leases, the neighbour table, a probe).
+    /// Its name is its MAC in lower-case colon form, or its IP where no MAC is known.
+    NetworkDevice,
 }
 
 impl ArtifactKind {
@@ -134,6 +137,7 @@ impl ArtifactKind {
             Self::WindowsProgram => "windows-program",
             Self::WindowsService => "windows-service",
             Self::WindowsDriver => "windows-driver",
+            Self::NetworkDevice => "network-device",
         }
     }
 
@@ -158,7 +162,8 @@ impl ArtifactKind {
             | Self::Product
             | Self::WindowsProgram
             | Self::WindowsService
-            | Self::WindowsDriver => None,
+            | Self::WindowsDriver
+            | Self::NetworkDevice => None,
             _ => Some(self.as_str()),
         }
     }
@@ -166,7 +171,7 @@ impl ArtifactKind {
     /// Whether artifacts of this kind are installed or shipped software (rather than hardware).
     /// A product on a shelf may be either: its categories are the vendor's.
     pub fn is_software(self) -> bool {
-        self != Self::Product
+        !matches!(self, Self::Product | Self::NetworkDevice)
     }
 }
 
@@ -195,6 +200,11 @@ pub enum Role {
     Signer,
     /// Anything else kept for the inventory (licence, architecture, source package).
     Other,
+    /// A MAC address the device itself sent (an Ethernet source, a DHCP client hardware address,
+    /// a neighbour-table entry). The matcher looks its prefix up in the IEEE registry table:
+    /// `confirmed` for a globally administered address; locally administered and multicast
+    /// addresses never match.
+    Mac,
     /// An identifier of a catalog kind read from where that kind lives (an Android manifest's
     /// package is an `app-id`, a code signature's Team ID a `team-id`, a sysfs vendor file a
     /// `usb` or `pci` id). Matched exactly; its strength depends on the kind
@@ -243,6 +253,34 @@ pub struct Artifact {
     /// SHA-256 of the file, lower-case hex, for files read whole (exports pin it).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sha256: Option<String>,
+    /// What a network device is known by (CONTRACT's inventory `mac` and `banners`); empty
+    /// (and absent from JSON) for every other kind of artifact.
+    #[serde(flatten, default)]
+    pub device: Device,
+}
+
+/// What delist knows of a device on a network, merged from every input of a scan that saw it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    /// Lower-case colon form (`44:47:cc:01:02:03`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub mac: Option<String>,
+    /// The address it was last seen at; `ips` holds every one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ip: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub ips: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub hostname: Option<String>,
+    /// HTTP `Server` headers, SSDP `SERVER` lines, nmap service banners, as the device sent them.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub banners: Vec<String>,
+    /// Open ports (`80/tcp`), from nmap or a probe.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub ports: Vec<String>,
+    /// Every input that saw it (`pcap:cap.pcapng`, `leases:/var/lib/dhcp/dhcpd.leases`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub seen_in: Vec<String>,
 }
 
 /// One code-signing identity read from a file's signature, without consulting a trust store.
@@ -304,6 +342,7 @@ impl Artifact {
             signer: None,
             other_signers: Vec::new(),
             sha256: None,
+            device: Device::default(),
         }
     }
 
@@ -416,6 +455,10 @@ pub struct Finding {
     pub waiver: Option<WaiverRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remediation: Option<String>,
+    /// What the reader should know about this finding's evidence (a banner that OEM equipment
+    /// can carry too).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub notes: Vec<String>,
 }
 
 /// The artifact part of a finding (CONTRACT's `artifact`).
@@ -434,6 +477,9 @@ pub struct ArtifactRef {
     pub signer: Option<Signer>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sha256: Option<String>,
+    /// A network device's MAC, IPs, hostname and banners, beside its name.
+    #[serde(flatten, default)]
+    pub device: Device,
 }
 
 impl From<&Artifact> for ArtifactRef {
@@ -447,6 +493,7 @@ impl From<&Artifact> for ArtifactRef {
             host: a.host.clone(),
             signer: a.signer.clone(),
             sha256: a.sha256.clone(),
+            device: a.device.clone(),
         }
     }
 }
@@ -454,10 +501,14 @@ impl From<&Artifact> for ArtifactRef {
 /// The stable id of a finding: the same artifact and vendor give the same id on every run and
 /// every machine. The version is left out so that an upgraded product is still the same finding
 /// when `delist diff` compares reports; the target is left out because it names the machine.
+///
+/// A network device is named by its MAC (or IP) alone: which inputs of a scan saw it (and so
+/// its `path`) changes from run to run, the device does not.
 pub fn finding_id(artifact: &Artifact, vendor: &str) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for part in [artifact.kind.as_str(), &artifact.name, &artifact.path, vendor] {
+    let path = if artifact.kind == ArtifactKind::NetworkDevice { "" } else { artifact.path.as_str() };
+    for part in [artifact.kind.as_str(), &artifact.name, path, vendor] {
         h.update(part.as_bytes());
         h.update([0u8]);
     }

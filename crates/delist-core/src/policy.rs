@@ -295,6 +295,7 @@ mod tests {
                 host: None,
                 signer: None,
                 sha256: None,
+                device: Default::default(),
             },
             evidence: vec![Evidence {
                 field: "cyclonedx.purl".into(),
@@ -305,6 +306,7 @@ mod tests {
             }],
             waiver: None,
             remediation: None,
+            notes: Vec::new(),
         }
     }
 

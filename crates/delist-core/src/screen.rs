@@ -308,6 +308,7 @@ impl<'m, 'c> Screener<'m, 'c> {
                 artifact: (&artifact).into(),
                 evidence: s.evidence,
                 waiver: None,
+                notes: Vec::new(),
             });
         }
         out

@@ -107,15 +107,15 @@ impl OuiTable {
     /// The assignment of a MAC address (any common notation), longest prefix first. Locally
     /// administered and multicast addresses never match.
     pub fn lookup(&self, mac: &str) -> Option<&Assignment> {
-        let hex: String = mac.chars().filter(char::is_ascii_hexdigit).collect();
-        if hex.len() != 12 || mac.chars().any(|c| !(c.is_ascii_hexdigit() || matches!(c, ':' | '-' | '.'))) {
+        self.lookup_mac(crate::mac::Mac::parse(mac)?)
+    }
+
+    /// [`Self::lookup`] of a parsed address.
+    pub fn lookup_mac(&self, mac: crate::mac::Mac) -> Option<&Assignment> {
+        if !mac.is_global_unicast() {
             return None;
         }
-        let value = u64::from_str_radix(&hex, 16).ok()?;
-        let first_octet = (value >> 40) as u8;
-        if first_octet & 0b11 != 0 {
-            return None;
-        }
+        let value = mac.as_u64();
         [36u32, 28, 24]
             .iter()
             .find_map(|bits| self.index.get(&(*bits, value >> (48 - bits))).map(|i| &self.assignments[*i]))
@@ -212,6 +212,21 @@ mod tests {
         assert_eq!(t.lookup("EC-5B-CD-11-00-01").map(|a| a.vendor.as_str()), Some("other"));
         assert_eq!(t.lookup("44:47:cc:00:00:01").map(|a| a.vendor.as_str()), Some("hikvision"));
         assert_eq!(t.lookup("4447.cc00.0001").map(|a| a.vendor.as_str()), Some("hikvision"));
+    }
+
+    #[test]
+    fn ma_s_beats_ma_m_beats_ma_l() {
+        let t = OuiTable::parse(
+            "registry,assignment,organization,vendor\nMA-L,70B3D5,IEEE Registration Authority,ieee\n\
+             MA-M,70B3D5A,Block Holder,mam\nMA-S,70B3D5A12,Small Holder,mas\n",
+        )
+        .expect("valid");
+        assert_eq!(t.lookup("70:b3:d5:a1:23:45").map(|a| a.vendor.as_str()), Some("mas"));
+        assert_eq!(t.lookup("70:b3:d5:a1:33:45").map(|a| a.vendor.as_str()), Some("mam"));
+        assert_eq!(t.lookup("70:b3:d5:b1:23:45").map(|a| a.vendor.as_str()), Some("ieee"));
+        // The same prefixes with the locally-administered bit (0x72) or the group bit (0x71).
+        assert!(t.lookup("72:b3:d5:a1:23:45").is_none());
+        assert!(t.lookup("71:b3:d5:a1:23:45").is_none());
     }
 
     #[test]
