@@ -109,26 +109,50 @@ async fn health() -> Json<serde_json::Value> {
 
 /// `POST /api/v1/reports`: one host's inventory, authenticated by its enrolment token.
 async fn upload(State(app): State<Arc<App>>, req: Request) -> ApiResult<Response> {
-    let Some(token) = auth::bearer(header_str(req.headers(), header::AUTHORIZATION)).map(str::to_string) else {
+    let (parts, body) = req.into_parts();
+    match check_upload(&app, &parts.headers).await {
+        Ok(host) => receive(&app, host, body).await,
+        Err(e) => {
+            // Read (and drop) a little of a refused body so that the client, still sending,
+            // sees the answer rather than a reset connection; a large one is cut off.
+            let _ = axum::body::to_bytes(body, DRAIN_LIMIT).await;
+            Err(e)
+        }
+    }
+}
+
+/// How much of a refused upload is read before the connection is dropped.
+const DRAIN_LIMIT: usize = 1 << 20;
+
+/// Token, content type and declared length, checked before the body is read. Returns the host.
+async fn check_upload(app: &Arc<App>, headers: &HeaderMap) -> ApiResult<String> {
+    let Some(token) = auth::bearer(header_str(headers, header::AUTHORIZATION)).map(str::to_string) else {
         return Err(ApiError::unauthorized("an enrolment token is required (Authorization: Bearer dlt_…)"));
     };
-    let host = db(&app, move |c| store::host_for_token(c, &token))
+    let host = db(app, move |c| store::host_for_token(c, &token))
         .await?
         .ok_or_else(|| ApiError::unauthorized("unknown or revoked enrolment token"))?;
-    let json = header_str(req.headers(), header::CONTENT_TYPE)
+    let json = header_str(headers, header::CONTENT_TYPE)
         .is_some_and(|c| c.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
     if !json {
         return Err(ApiError(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json".into()));
     }
-    let limit = app.max_body_bytes;
-    let too_large = || ApiError(StatusCode::PAYLOAD_TOO_LARGE, format!("uploads are limited to {limit} bytes"));
-    if header_str(req.headers(), header::CONTENT_LENGTH)
+    if header_str(headers, header::CONTENT_LENGTH)
         .and_then(|l| l.parse::<usize>().ok())
-        .is_some_and(|l| l > limit)
+        .is_some_and(|l| l > app.max_body_bytes)
     {
-        return Err(too_large());
+        return Err(too_large(app.max_body_bytes));
     }
-    let body = axum::body::to_bytes(req.into_body(), limit).await.map_err(|_| too_large())?;
+    Ok(host)
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError(StatusCode::PAYLOAD_TOO_LARGE, format!("uploads are limited to {limit} bytes"))
+}
+
+async fn receive(app: &Arc<App>, host: String, body: axum::body::Body) -> ApiResult<Response> {
+    let limit = app.max_body_bytes;
+    let body = axum::body::to_bytes(body, limit).await.map_err(|_| too_large(limit))?;
     let engine = app.engine();
     let clock = app.clock;
     let prepared = tokio::task::spawn_blocking(move || ingest::prepare(&body, &host, &engine, &clock))
@@ -169,7 +193,8 @@ async fn hosts(
 struct HostDetail {
     #[serde(flatten)]
     host: store::HostRow,
-    uploads: Vec<store::UploadRow>,
+    /// Every upload of the host, oldest scan first (`uploads` is their count).
+    history: Vec<store::UploadRow>,
 }
 
 async fn host(
@@ -180,9 +205,9 @@ async fn host(
 ) -> ApiResult<Json<HostDetail>> {
     require_admin(&app, &headers, &method)?;
     check_host(&name)?;
-    let (h, uploads) = db(&app, move |c| Ok((store::host(c, &name)?, store::uploads(c, &name)?))).await?;
+    let (h, history) = db(&app, move |c| Ok((store::host(c, &name)?, store::uploads(c, &name)?))).await?;
     let host = h.ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "no such host".into()))?;
-    Ok(Json(HostDetail { host, uploads }))
+    Ok(Json(HostDetail { host, history }))
 }
 
 #[derive(Deserialize)]

@@ -80,7 +80,7 @@ fn uploads_are_idempotent() {
             assert_eq!(again["findings"], 3);
         }
         let (_, host) = h.get("/api/v1/hosts/web-01");
-        assert_eq!(host["uploads"].as_array().expect("uploads").len(), 1, "{host}");
+        assert_eq!(host["history"].as_array().expect("uploads").len(), 1, "{host}");
         let other = envelope("0b9e4c1e-upload-1", DAY2, &inventory_of("dpkg/root-after"));
         let (s, v) = h.upload(&token, &other);
         assert_eq!(s, 409, "{v}");
@@ -196,7 +196,7 @@ fn a_new_list_reevaluates_stored_inventories() {
         assert_eq!(list["hosts_affected"], 1);
         assert_eq!(list["trend"].as_array().and_then(|t| t.last()).map(|p| p["hosts"].clone()), Some(json!(1)));
         let (_, host) = h.get("/api/v1/hosts/web-01");
-        assert_eq!(host["uploads"].as_array().expect("uploads").len(), 1, "no new upload was needed");
+        assert_eq!(host["history"].as_array().expect("uploads").len(), 1, "no new upload was needed");
         drop(h);
 
         // A restart with yet another policy re-evaluates by itself.
