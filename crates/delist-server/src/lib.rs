@@ -17,6 +17,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod db;
 pub mod engine;
+pub mod enrol;
 pub mod ingest;
 pub mod openapi;
 pub mod server;
