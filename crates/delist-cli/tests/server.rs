@@ -101,7 +101,8 @@ fn agent_uploads_and_the_server_sees_the_removal() {
         assert!(err.contains("uploaded 7 artifacts as web-01") && err.contains("3 finding(s)"), "{err}");
     }
     let all = server.get("/api/v1/hosts/web-01/findings?current=false");
-    let kesl = all.as_array().expect("findings").iter().find(|f| f["finding"]["artifact"]["name"] == "kesl").expect("kesl");
+    let kesl =
+        all.as_array().expect("findings").iter().find(|f| f["finding"]["artifact"]["name"] == "kesl").expect("kesl");
     assert_eq!(kesl["removed_at"], "2026-11-22T12:00:00.000000Z");
     let list = server.get("/api/v1/lists/us-bod-17-01");
     assert_eq!(list["hosts_affected"], 1);
@@ -109,7 +110,16 @@ fn agent_uploads_and_the_server_sees_the_removal() {
     // A bad token is refused and the agent says why, exiting 2.
     std::fs::write(t.path().join("bad.token"), format!("dlt_{}", "0".repeat(64))).expect("write");
     let out = delist(t.path())
-        .args(["agent", "--once", "--server", &server.base, "--token-file", "bad.token", "--no-walk", &fixture("dpkg/root")])
+        .args([
+            "agent",
+            "--once",
+            "--server",
+            &server.base,
+            "--token-file",
+            "bad.token",
+            "--no-walk",
+            &fixture("dpkg/root"),
+        ])
         .output()
         .expect("agent");
     assert_eq!(out.status.code(), Some(2));
@@ -164,15 +174,22 @@ fn kill_9_loses_no_acknowledged_upload() {
     // Restart (recovers the WAL) and count through the API.
     let server = Server::start(t.path(), &db);
     let host = server.get("/api/v1/hosts/web-01");
-    let stored: std::collections::HashSet<String> =
-        host["history"].as_array().expect("history").iter().map(|u| u["id"].as_str().expect("id").to_string()).collect();
+    let stored: std::collections::HashSet<String> = host["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|u| u["id"].as_str().expect("id").to_string())
+        .collect();
     let lost: Vec<&String> = acked.iter().filter(|id| !stored.contains(*id)).collect();
     assert!(lost.is_empty(), "{} acknowledged upload(s) lost, e.g. {:?}", lost.len(), lost.first());
 }
 
 fn inventory_json() -> Value {
     let t = tempfile::tempdir().expect("tempdir");
-    let out = delist(t.path()).args(["inventory", "--no-walk", "-o", "json", &fixture("dpkg/root")]).output().expect("inventory");
+    let out = delist(t.path())
+        .args(["inventory", "--no-walk", "-o", "json", &fixture("dpkg/root")])
+        .output()
+        .expect("inventory");
     assert!(out.status.success());
     serde_json::from_slice(&out.stdout).expect("inventory json")
 }
