@@ -124,9 +124,8 @@ fn page(title: &str, session: Option<&Session>, body: &str) -> Response {
     r
 }
 
-/// The session, or a redirect to the sign-in page.
-fn signed_in(app: &App, headers: &HeaderMap) -> Result<Session, Response> {
-    app.sessions.check(headers).ok_or_else(|| Redirect::to("/login").into_response())
+fn to_login() -> Response {
+    Redirect::to("/login").into_response()
 }
 
 fn failure(e: ApiError) -> Response {
@@ -234,10 +233,7 @@ fn lists_table(lists: &[ListOverview]) -> String {
 }
 
 async fn overview(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    let session = match signed_in(&app, &headers) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let Some(session) = app.sessions.check(&headers) else { return to_login() };
     let data = async {
         let current =
             api::find(&app, FindingQuery { host: None, vendor: None, list: None, current: Some(true) }).await?;
@@ -366,10 +362,7 @@ pub fn trend_svg(trend: &[TrendPoint], deadline: Option<&str>) -> String {
 }
 
 async fn list_page(State(app): State<Arc<App>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let session = match signed_in(&app, &headers) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let Some(session) = app.sessions.check(&headers) else { return to_login() };
     let detail = match api::list_detail(&app, id.clone()).await {
         Ok(d) => d,
         Err(e) => return failure(e),
@@ -447,10 +440,7 @@ fn findings_table(fs: &[TrackedFinding], with_host: bool) -> String {
 }
 
 async fn host_page(State(app): State<Arc<App>>, headers: HeaderMap, Path(name): Path<String>) -> Response {
-    let session = match signed_in(&app, &headers) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let Some(session) = app.sessions.check(&headers) else { return to_login() };
     if !auth::valid_host(&name) {
         return (StatusCode::BAD_REQUEST, "not a host name").into_response();
     }
