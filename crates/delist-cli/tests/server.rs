@@ -208,3 +208,82 @@ fn sigterm_stops_gracefully() {
     let status = server.child.wait().expect("wait");
     assert!(status.success(), "{status:?}");
 }
+
+/// A copy of the dpkg fixture's root with the Kaspersky packages purged: the same host after
+/// its covered products were removed.
+fn purged_root(dir: &Path) -> String {
+    let status =
+        std::fs::read_to_string(repo().join("crates/delist-collect/tests/fixtures/dpkg/root/var/lib/dpkg/status"))
+            .expect("fixture status");
+    let kept: Vec<&str> = status
+        .split("\n\n")
+        .filter(|p| {
+            !["kesl", "kesl-gui", "klms-agent", "klnagent64"].iter().any(|k| p.contains(&format!("Package: {k}\n")))
+        })
+        .collect();
+    let root = dir.join("purged");
+    std::fs::create_dir_all(root.join("var/lib/dpkg")).expect("mkdir");
+    std::fs::write(root.join("var/lib/dpkg/status"), kept.join("\n\n")).expect("write status");
+    format!("rootfs:{}", root.display())
+}
+
+/// The end-to-end check in headless Chromium: an agent uploads two scans of a host between
+/// which its Kaspersky products were removed; the dashboard's trend for BOD 17-01 falls from 1
+/// host to 0, with nothing fetched from outside. Needs Debian's chromium and playwright-core
+/// (installed by `.ci/run`); without them it checks the HTML only.
+#[test]
+fn dashboard_shows_the_removal_in_headless_chromium() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let db = format!("sqlite://{}", t.path().join("d.db").display());
+    let tok = token(t.path(), &db, "ws-042");
+    let server = Server::start(t.path(), &db);
+    let after = purged_root(t.path());
+    for (day, root) in [("2026-11-20", fixture("dpkg/root")), ("2026-11-24", after)] {
+        let out = delist(t.path())
+            .args(["agent", "--once", "--server", &server.base, "--token-file"])
+            .arg(&tok)
+            .args(["--no-walk", &root])
+            .env("DELIST_TODAY", day)
+            .output()
+            .expect("agent");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let list = server.get("/api/v1/lists/us-bod-17-01");
+    let trend: Vec<i64> =
+        list["trend"].as_array().expect("trend").iter().map(|p| p["hosts"].as_i64().expect("n")).collect();
+    assert_eq!(trend, [1, 1, 1, 1, 0, 0, 0, 0, 0], "one host until the 24th, none after");
+
+    let script = repo().join("tests/e2e/dashboard.mjs");
+    let ready =
+        repo().join("tests/e2e/node_modules/playwright-core").exists() && Path::new("/usr/bin/chromium").exists();
+    if !ready {
+        eprintln!("skipping the browser part: chromium or playwright-core missing (.ci/run installs them)");
+        return;
+    }
+    let shot = t.path().join("dashboard.png");
+    let out = Command::new("node")
+        .arg(&script)
+        .args([&server.base, ADMIN, "us-bod-17-01"])
+        .arg(&shot)
+        .output()
+        .expect("node");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let seen: Value = serde_json::from_slice(&out.stdout).expect("script output");
+    let overview = seen["overview"].as_str().expect("overview");
+    assert!(
+        overview.contains("us-bod-17-01") && overview.contains("2017-12-12") && overview.contains("days ago"),
+        "{overview}"
+    );
+    let summary = seen["summary"].as_str().expect("summary");
+    assert!(summary.contains("0 host(s) affected"), "{summary}");
+    let trend = seen["trend"].as_str().expect("trend table");
+    assert!(trend.contains("2026-11-231") && trend.contains("2026-11-240"), "the fall on the 24th: {trend}");
+    assert_eq!(seen["chartVisible"], true);
+    assert_eq!(seen["points"], 9);
+    assert_eq!(seen["outside"], serde_json::json!([]), "nothing fetched from outside");
+    assert_eq!(seen["consoleErrors"], serde_json::json!([]), "no CSP violation or script error");
+    let png = std::fs::read(&shot).expect("screenshot");
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "a real screenshot");
+    let _ = std::fs::create_dir_all(repo().join("target"));
+    let _ = std::fs::copy(&shot, repo().join("target/dashboard.png"));
+}

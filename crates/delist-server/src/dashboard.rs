@@ -86,6 +86,8 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/hosts/{host}", get(host_page))
         .route("/export/{table}", get(export))
         .route("/static/dashboard.css", get(css))
+        // Browsers ask for it on every page; there is none.
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
 }
 
 /// Escapes text for HTML element content and attribute values.
