@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 hosts=${1:-1000} uploads=${2:-5000} conc=${3:-16} artifacts=${4:-300}
-cargo build --release -q -p delist-cli -p delist-server --example load
+cargo build --release -q -p delist-cli
+cargo build --release -q -p delist-server --example load
 bin=${CARGO_TARGET_DIR:-target}/release
 work=$(mktemp -d)
 admin=bench-admin-secret-0123456789
