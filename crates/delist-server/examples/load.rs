@@ -22,11 +22,11 @@ fn inventory(artifacts: usize) -> Inventory {
                 .id(format!("pkg:deb/debian/libexample{i}@1.{i}.0-1"))
         })
         .collect();
-    v.push(
-        Artifact::new(ArtifactKind::Deb, "kesl", "/var/lib/dpkg/status", "live:/")
-            .version("12.0.0.6672")
-            .field("deb.maintainer", "AO Kaspersky Lab <support@kaspersky.com>", Role::Publisher),
-    );
+    v.push(Artifact::new(ArtifactKind::Deb, "kesl", "/var/lib/dpkg/status", "live:/").version("12.0.0.6672").field(
+        "deb.maintainer",
+        "AO Kaspersky Lab <support@kaspersky.com>",
+        Role::Publisher,
+    ));
     Inventory {
         schema: INVENTORY_SCHEMA.into(),
         tool: Tool::this("bench"),
@@ -108,7 +108,9 @@ fn main() {
     let secs = start.elapsed().as_secs_f64();
     let mut l = lat.lock().expect("lat").clone();
     l.sort();
-    let pct = |p: f64| l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1))).map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    let pct = |p: f64| {
+        l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1))).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
     println!(
         "{} uploads ({} failed) from {hosts} hosts, {artifacts} artifacts ({} KB) each, {conc} clients: {:.0} uploads/s, p50 {:.1} ms, p99 {:.1} ms",
         l.len(),
