@@ -310,3 +310,56 @@ fn reevaluate(
         e.to_string()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Sources;
+
+    fn engine() -> Engine {
+        Engine::build(&Sources { catalog: delist_core::catalog::builtin_files(), policy: None }).expect("engine")
+    }
+
+    fn body() -> Vec<u8> {
+        let a = delist_core::Artifact::new(delist_core::ArtifactKind::Deb, "kesl", "/var/lib/dpkg/status", "live:/")
+            .field("deb.maintainer", "AO Kaspersky Lab", delist_core::Role::Publisher);
+        serde_json::to_vec(&serde_json::json!({
+            "schema": UPLOAD_SCHEMA, "upload_id": "unit-test-1", "scanned_at": "2026-11-20T09:00:00Z",
+            "inventory": {"schema": INVENTORY_SCHEMA, "tool": {"name": "delist", "version": "t"},
+                          "targets": [], "artifacts": [a], "errors": []},
+        }))
+        .expect("json")
+    }
+
+    #[test]
+    fn a_valid_upload_is_evaluated() {
+        let clock = Clock { today: Some(jiff::civil::date(2026, 11, 28)) };
+        let p = prepare(&body(), "web-01", &engine(), &clock).expect("valid");
+        assert_eq!((p.artifacts, p.evaluation.live), (1, 1));
+        assert_eq!(p.scanned_at, "2026-11-20T09:00:00.000000Z");
+        assert_eq!(p.evaluation.findings[0].artifact.host.as_deref(), Some("web-01"));
+    }
+
+    /// Truncated and bit-flipped uploads are refused with an error, never a panic.
+    #[test]
+    fn malformed_uploads_are_errors_not_panics() {
+        let (e, clock) = (engine(), Clock { today: Some(jiff::civil::date(2026, 11, 28)) });
+        let good = body();
+        for cut in (0..good.len()).step_by(7) {
+            assert!(prepare(&good[..cut], "web-01", &e, &clock).is_err(), "truncated at {cut}");
+        }
+        let mut state = 0x2545_f491_u32;
+        for _ in 0..2000 {
+            let mut b = good.clone();
+            for _ in 0..3 {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                let i = state as usize % b.len();
+                b[i] ^= 1 << (state >> 29);
+            }
+            // Either refused or, where the flip hit free text, accepted: never a panic.
+            let _ = prepare(&b, "web-01", &e, &clock);
+        }
+    }
+}
