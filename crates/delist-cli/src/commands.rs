@@ -139,17 +139,17 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
                 artifacts: out.artifacts,
                 errors: out.errors,
             };
-            if inventory_only {
-                emit(&outputs, |f| delist_report::inventory(&inv, f))?;
-                return Ok(ExitCode::SUCCESS);
-            }
-            // `scan --upload`: the server gets the whole inventory; this run reports as usual.
+            // `--upload`: the server gets the whole inventory; this run reports as usual.
             if let Some(server) = &a.upload {
                 let token = read_token(a.token_file.as_deref())?;
                 let done = upload(server, &token, &inv, a.common.quiet)?;
                 if !a.common.quiet {
                     eprintln!("delist: uploaded to {server} as {} ({})", done.host, done.upload_id);
                 }
+            }
+            if inventory_only {
+                emit(&outputs, |f| delist_report::inventory(&inv, f))?;
+                return Ok(ExitCode::SUCCESS);
             }
             let findings = inv.artifacts.iter().flat_map(|x| matcher.evaluate(x, &selection, today)).collect();
             (inv.artifacts.len(), findings, inv.errors)
