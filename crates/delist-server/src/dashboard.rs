@@ -82,6 +82,8 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/", get(overview))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
+        .route("/tokens", post(create_token))
+        .route("/tokens/revoke", post(revoke_token))
         .route("/lists/{id}", get(list_page))
         .route("/hosts/{host}", get(host_page))
         .route("/export/{table}", get(export))
@@ -240,10 +242,11 @@ async fn overview(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
         let current =
             api::find(&app, FindingQuery { host: None, vendor: None, list: None, current: Some(true) }).await?;
         let hosts = api::db(&app, store::hosts).await?;
-        Ok::<_, ApiError>((current, hosts))
+        let tokens = api::db(&app, store::tokens).await?;
+        Ok::<_, ApiError>((current, hosts, tokens))
     }
     .await;
-    let (current, hosts) = match data {
+    let (current, hosts, tokens) = match data {
         Ok(d) => d,
         Err(e) => return failure(e),
     };
@@ -288,7 +291,92 @@ async fn overview(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
         }
     }
     body.push_str("</tbody></table><p class=\"csv\"><a href=\"/export/waivers.csv\">CSV</a></p>");
+    body.push_str(&tokens_section(&tokens, &session));
     page("Fleet overview", Some(&session), &body)
+}
+
+/// Enrolment: the tokens (never their secrets), a revoke button each, and a form to enrol a host.
+fn tokens_section(tokens: &[store::TokenInfo], session: &Session) -> String {
+    let csrf = esc(&session.csrf);
+    let mut s = String::from(
+        "<h2>Enrolment tokens</h2><table id=\"tokens\"><thead><tr><th>Id</th><th>Host</th><th>Created</th><th>Revoked</th><th></th></tr></thead><tbody>",
+    );
+    for t in tokens {
+        let action = if t.revoked_at.is_none() {
+            format!(
+                "<form method=\"post\" action=\"/tokens/revoke\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                 <input type=\"hidden\" name=\"id\" value=\"{}\"><button>Revoke</button></form>",
+                esc(&t.id)
+            )
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            s,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{action}</td></tr>",
+            esc(&t.id),
+            esc(&t.host),
+            esc(t.created_at.get(..10).unwrap_or("")),
+            esc(t.revoked_at.as_deref().and_then(|r| r.get(..10)).unwrap_or(""))
+        );
+    }
+    let _ = write!(
+        s,
+        "</tbody></table><form method=\"post\" action=\"/tokens\" class=\"enrol\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <label>Enrol host <input name=\"host\" required pattern=\"[A-Za-z0-9][A-Za-z0-9._\\-]*\"></label><button>Create token</button></form>"
+    );
+    s
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    csrf: String,
+    host: String,
+}
+
+async fn create_token(State(app): State<Arc<App>>, headers: HeaderMap, Form(f): Form<TokenForm>) -> Response {
+    let Some(session) = app.sessions.check(&headers) else { return to_login() };
+    if session.csrf != f.csrf {
+        return (StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response();
+    }
+    if !auth::valid_host(&f.host) {
+        return (StatusCode::BAD_REQUEST, "not a host name").into_response();
+    }
+    let now = crate::time::format(app.clock.now());
+    let host = f.host.clone();
+    match api::db(&app, move |c| store::create_token(c, &host, &now)).await {
+        Ok(t) => page(
+            "Token created",
+            Some(&session),
+            &format!(
+                "<h1>Token for {}</h1><p>Shown once: give it to the agent as <code>--token-file</code>.</p><pre id=\"new-token\">{}</pre><p><a href=\"/\">Back</a></p>",
+                esc(&t.host),
+                esc(&t.token)
+            ),
+        ),
+        Err(e) => failure(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct RevokeForm {
+    csrf: String,
+    id: String,
+}
+
+async fn revoke_token(State(app): State<Arc<App>>, headers: HeaderMap, Form(f): Form<RevokeForm>) -> Response {
+    let Some(session) = app.sessions.check(&headers) else { return to_login() };
+    if session.csrf != f.csrf {
+        return (StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response();
+    }
+    if !(f.id.len() == 16 && f.id.bytes().all(|b| b.is_ascii_hexdigit())) {
+        return (StatusCode::BAD_REQUEST, "not a token id").into_response();
+    }
+    let now = crate::time::format(app.clock.now());
+    match api::db(&app, move |c| store::revoke(c, &f.id, &now)).await {
+        Ok(_) => Redirect::to("/").into_response(),
+        Err(e) => failure(e),
+    }
 }
 
 /// Per vendor: hosts with a live finding, live findings, waived findings.

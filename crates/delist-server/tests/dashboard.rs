@@ -127,6 +127,30 @@ fn dashboard_signs_in_shows_the_fleet_and_exports_csv() {
     }
     assert_eq!(b.get("/export/secrets.csv").status, 404);
 
+    // Enrolment from the dashboard: CSRF-checked; the new token works for uploads, then is revoked.
+    let csrf = hidden_csrf(&home.body);
+    assert_eq!(b.post("/tokens", &[("csrf", "forged"), ("host", "web-09")]).status, 403);
+    let created = b.post("/tokens", &[("csrf", &csrf), ("host", "web-09")]);
+    assert_eq!(created.status, 200);
+    let at = created.body.find("<pre id=\"new-token\">").expect("token shown") + 20;
+    let new_token = created.body[at..].split('<').next().expect("token").to_string();
+    assert!(new_token.starts_with("dlt_"), "{new_token}");
+    assert_eq!(
+        h.upload(&new_token, &envelope("dash-web09-1", "2026-11-22T09:00:00Z", &inventory_of("dpkg/root"))).0,
+        201
+    );
+    let (_, tokens) = h.get("/api/v1/tokens");
+    let id = tokens.as_array().expect("tokens").iter().find(|t| t["host"] == "web-09").expect("web-09")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_eq!(b.post("/tokens/revoke", &[("csrf", "forged"), ("id", &id)]).status, 403);
+    assert_eq!(b.post("/tokens/revoke", &[("csrf", &csrf), ("id", &id)]).status, 303);
+    assert_eq!(
+        h.upload(&new_token, &envelope("dash-web09-2", "2026-11-23T09:00:00Z", &inventory_of("dpkg/root"))).0,
+        401
+    );
+
     // Signing out needs the session's CSRF token.
     assert_eq!(b.post("/logout", &[("csrf", "forged")]).status, 403);
     let csrf = hidden_csrf(&home.body);
