@@ -45,6 +45,80 @@ delist screen export.csv -o csv=verdict.csv\n  delist screen artikel.csv --map M
     Diff(DiffArgs),
     /// Blocking and detection rules for other engines, from the lists in force.
     Export(ExportArgs),
+    /// The fleet server: JSON API under /api/v1, dashboard at /, storage in SQLite or PostgreSQL.
+    Serve(ServeArgs),
+    /// Scan this machine and upload its inventory to a delist server, now and every --interval.
+    Agent(AgentArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ServeArgs {
+    #[command(subcommand)]
+    pub command: Option<ServeCommand>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: String,
+    /// sqlite://PATH or postgres://USER@HOST/DB.
+    #[arg(long, default_value = "sqlite://./delist.db", value_name = "URL")]
+    pub database: String,
+    /// File holding the admin secret for the dashboard and API (or set DELIST_ADMIN_TOKEN).
+    #[arg(long, value_name = "FILE")]
+    pub admin_token_file: Option<PathBuf>,
+    /// Server-side policy (lists, waivers) applied to every host.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// More catalog files, layered over the built-in one (reloaded by POST /api/v1/reevaluate).
+    #[arg(long = "catalog", value_name = "DIR")]
+    pub catalog: Vec<PathBuf>,
+    /// Largest upload accepted, in bytes.
+    #[arg(long, default_value_t = 64 << 20, value_name = "BYTES")]
+    pub max_upload_bytes: usize,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum ServeCommand {
+    /// Enrolment tokens, straight on the database.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum TokenCommand {
+    /// Enrol a host and print its token (shown once).
+    Create {
+        #[arg(long, value_name = "NAME")]
+        host: String,
+        #[arg(long, default_value = "sqlite://./delist.db", value_name = "URL")]
+        database: String,
+    },
+    /// Revoke a token by id, or every token of a host.
+    Revoke {
+        #[arg(value_name = "ID|HOST")]
+        id: String,
+        #[arg(long, default_value = "sqlite://./delist.db", value_name = "URL")]
+        database: String,
+    },
+    /// The tokens (never the secrets).
+    List {
+        #[arg(long, default_value = "sqlite://./delist.db", value_name = "URL")]
+        database: String,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AgentArgs {
+    /// The server's URL, e.g. https://delist.example.org.
+    #[arg(long, value_name = "URL")]
+    pub server: String,
+    /// Upload once and exit (for cron and systemd timers).
+    #[arg(long)]
+    pub once: bool,
+    /// Seconds between scans when not --once.
+    #[arg(long, default_value_t = 3600, value_name = "SECS")]
+    pub interval: u64,
+    #[command(flatten)]
+    pub scan: ScanArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -141,6 +215,12 @@ pub struct ScanArgs {
     /// 512 MiB) are counted, not read.
     #[arg(long = "max-file-size", value_name = "BYTES")]
     pub max_file_size: Option<u64>,
+    /// Also upload this scan's inventory to a delist server (needs --token-file or DELIST_TOKEN).
+    #[arg(long, value_name = "URL")]
+    pub upload: Option<String>,
+    /// File holding this host's enrolment token (`delist serve token create`).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
     /// Read installed-package databases only, no file walk (tests, quick inventories).
     #[arg(long = "no-walk", hide = true)]
     pub no_walk: bool,

@@ -1,7 +1,8 @@
 //! One function per command; each returns the exit code or an error (exit 2).
 
 use crate::args::{
-    CatalogCommand, Cli, Command, Common, DiffArgs, ExplainArgs, ExportArgs, Judge, LookupArgs, ScanArgs,
+    AgentArgs, CatalogCommand, Cli, Command, Common, DiffArgs, ExplainArgs, ExportArgs, Judge, LookupArgs, ScanArgs,
+    ServeArgs, ServeCommand, TokenCommand,
 };
 use crate::output::{emit, sinks};
 use anyhow::{Context, Result, anyhow, bail};
@@ -28,6 +29,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Explain(a) => explain(&a),
         Command::Diff(a) => diff(&a),
         Command::Export(a) => export(&a),
+        Command::Serve(a) => serve(&a),
+        Command::Agent(a) => agent(&a),
         Command::Catalog(CatalogCommand::Check { dir, common }) => catalog_check(&dir, &common),
         Command::Catalog(CatalogCommand::ImportOui { files, out, registry_date, registry_source, common }) => {
             import_oui(&files, &out, registry_date.as_deref(), registry_source.as_deref(), &common)
@@ -139,6 +142,75 @@ pub(crate) fn mapping(args: &[String]) -> Result<delist_collect::inventory::Mapp
 fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
     let outputs = format_of(&a.common)?;
     let Setup { catalog, today, policy, fail_on, selection } = setup(&a.common, &a.judge)?;
+    let matcher = Matcher::new(&catalog);
+    let keep = inventory_only || a.upload.is_some();
+    let mut sink = if keep {
+        ScanSink::Keep(delist_collect::Output::default())
+    } else {
+        ScanSink::Evaluate {
+            matcher: &matcher,
+            selection: &selection,
+            today,
+            findings: Vec::new(),
+            artifacts: 0,
+            errors: Vec::new(),
+        }
+    };
+    let report_targets = collect(a, &catalog, &mut sink)?;
+    let tool = Tool::this(VERSION);
+    let (artifacts, mut findings, errors) = match sink {
+        ScanSink::Keep(out) => {
+            let inv = Inventory {
+                schema: INVENTORY_SCHEMA.into(),
+                tool: tool.clone(),
+                targets: report_targets.clone(),
+                artifacts: out.artifacts,
+                errors: out.errors,
+            };
+            // `--upload`: the server gets the whole inventory; this run reports as usual.
+            if let Some(server) = &a.upload {
+                let token = read_token(a.token_file.as_deref())?;
+                let done = upload(server, &token, &inv, a.common.quiet)?;
+                if !a.common.quiet {
+                    eprintln!("delist: uploaded to {server} as {} ({})", done.host, done.upload_id);
+                }
+            }
+            if inventory_only {
+                emit(&outputs, |f| delist_report::inventory(&inv, f))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let findings = inv.artifacts.iter().flat_map(|x| matcher.evaluate(x, &selection, today)).collect();
+            (inv.artifacts.len(), findings, inv.errors)
+        }
+        ScanSink::Evaluate { findings, artifacts, errors, .. } => (artifacts, findings, errors),
+    };
+    let notices = policy.as_ref().map(|p| p.apply(&mut findings, today)).unwrap_or_default();
+    let mut report = Report::new(
+        tool,
+        CatalogRef {
+            version: catalog.version.clone(),
+            lists: selection.ids(&catalog).into_iter().map(String::from).collect(),
+        },
+        report_targets,
+        artifacts,
+        findings,
+        errors,
+    );
+    report.notices = notices;
+    report.recount();
+    if !a.common.quiet {
+        for n in &report.notices {
+            eprintln!("delist: {}", n.message);
+        }
+    }
+    let cx = delist_report::Context { today, fail_on, catalog: Some(&catalog) };
+    emit(&outputs, |f| delist_report::report(&report, f, &cx))?;
+    Ok(if report.fails(fail_on) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Runs the collectors of every target of `a` into `sink`, with the progress bar and notes on
+/// stderr. Returns the targets as reports name them.
+fn collect(a: &ScanArgs, catalog: &Catalog, sink: &mut ScanSink<'_>) -> Result<Vec<delist_core::report::Target>> {
     let targets: Vec<Target> = if a.targets.is_empty() {
         vec![Target::live()]
     } else {
@@ -196,23 +268,10 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
         b
     });
     let verbose = a.common.verbose;
-    let matcher = Matcher::new(&catalog);
-    let mut sink = if inventory_only {
-        ScanSink::Keep(delist_collect::Output::default())
-    } else {
-        ScanSink::Evaluate {
-            matcher: &matcher,
-            selection: &selection,
-            today,
-            findings: Vec::new(),
-            artifacts: 0,
-            errors: Vec::new(),
-        }
-    };
     let mut walk_notes = Vec::new();
     // Network devices are held to the end of the scan so that what several inputs say about
     // one device becomes one artifact (one finding).
-    let mut merged = delist_collect::network::device::MergeDevices::new(&mut sink);
+    let mut merged = delist_collect::network::device::MergeDevices::new(sink);
     for t in &targets {
         // The walk reports its file count a few times a second: the bar shows each, -v one
         // every few seconds.
@@ -251,44 +310,7 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
         .iter()
         .map(|t| delist_core::report::Target { input: t.input.clone(), kind: t.kind.as_str().into() })
         .collect();
-    let tool = Tool::this(VERSION);
-
-    let (artifacts, mut findings, errors) = match sink {
-        ScanSink::Keep(out) => {
-            let inv = Inventory {
-                schema: INVENTORY_SCHEMA.into(),
-                tool,
-                targets: report_targets,
-                artifacts: out.artifacts,
-                errors: out.errors,
-            };
-            emit(&outputs, |f| delist_report::inventory(&inv, f))?;
-            return Ok(ExitCode::SUCCESS);
-        }
-        ScanSink::Evaluate { findings, artifacts, errors, .. } => (artifacts, findings, errors),
-    };
-    let notices = policy.as_ref().map(|p| p.apply(&mut findings, today)).unwrap_or_default();
-    let mut report = Report::new(
-        tool,
-        CatalogRef {
-            version: catalog.version.clone(),
-            lists: selection.ids(&catalog).into_iter().map(String::from).collect(),
-        },
-        report_targets,
-        artifacts,
-        findings,
-        errors,
-    );
-    report.notices = notices;
-    report.recount();
-    if !a.common.quiet {
-        for n in &report.notices {
-            eprintln!("delist: {}", n.message);
-        }
-    }
-    let cx = delist_report::Context { today, fail_on, catalog: Some(&catalog) };
-    emit(&outputs, |f| delist_report::report(&report, f, &cx))?;
-    Ok(if report.fails(fail_on) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(report_targets)
 }
 
 /// `2s`, `500ms`, `1.5s` or bare seconds.
@@ -652,5 +674,150 @@ fn import_oui(
     } else {
         std::fs::write(out, csv).with_context(|| format!("writing {}", out.display()))?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The enrolment token: `--token-file`, else `DELIST_TOKEN`.
+fn read_token(file: Option<&Path>) -> Result<String> {
+    let token = match file {
+        Some(f) => std::fs::read_to_string(f).with_context(|| format!("cannot read token file {}", f.display()))?,
+        None => std::env::var("DELIST_TOKEN")
+            .map_err(|_| anyhow!("an enrolment token is needed: --token-file FILE or DELIST_TOKEN"))?,
+    };
+    let token = token.trim().to_string();
+    if token.is_empty() || token.len() > 256 || token.contains(char::is_whitespace) {
+        bail!("the enrolment token is empty or malformed");
+    }
+    Ok(token)
+}
+
+/// When this scan ran: now, or noon of `DELIST_TODAY` when it pins the date.
+fn scanned_at() -> Result<String> {
+    Ok(match std::env::var("DELIST_TODAY") {
+        Ok(_) => format!("{}T12:00:00Z", today()?),
+        Err(_) => jiff::Timestamp::now().to_string(),
+    })
+}
+
+fn upload(server: &str, token: &str, inv: &Inventory, quiet: bool) -> Result<delist_server::agent::Uploaded> {
+    let id = delist_server::agent::new_upload_id();
+    let note = |m: &str| {
+        if !quiet {
+            eprintln!("delist: {m}");
+        }
+    };
+    delist_server::agent::upload(server, token, inv, &id, &scanned_at()?, &Default::default(), &note)
+        .map_err(|e| anyhow!("upload failed: {e}"))
+}
+
+fn agent(a: &AgentArgs) -> Result<ExitCode> {
+    let token = read_token(a.scan.token_file.as_deref())?;
+    delist_server::agent::reports_url(&a.server).map_err(|e| anyhow!(e))?;
+    loop {
+        let catalog = load_catalog(&a.scan.common.catalog)?;
+        let mut sink = ScanSink::Keep(delist_collect::Output::default());
+        let targets = collect(&a.scan, &catalog, &mut sink)?;
+        let ScanSink::Keep(out) = sink else { unreachable!("a Keep sink stays one") };
+        let inv = Inventory {
+            schema: INVENTORY_SCHEMA.into(),
+            tool: Tool::this(VERSION),
+            targets,
+            artifacts: out.artifacts,
+            errors: out.errors,
+        };
+        match upload(&a.server, &token, &inv, a.scan.common.quiet) {
+            Ok(u) => {
+                if !a.scan.common.quiet {
+                    eprintln!(
+                        "delist: uploaded {} artifacts as {} (upload {}): {} finding(s), {} waived",
+                        inv.artifacts.len(),
+                        u.host,
+                        u.upload_id,
+                        u.findings,
+                        u.waived
+                    );
+                }
+            }
+            Err(e) if a.once => return Err(e),
+            // A long-running agent keeps going: the next round retries with a fresh scan.
+            Err(e) => eprintln!("delist: {e:#}"),
+        }
+        if a.once {
+            return Ok(ExitCode::SUCCESS);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(a.interval.max(60)));
+    }
+}
+
+fn serve(a: &ServeArgs) -> Result<ExitCode> {
+    match &a.command {
+        Some(ServeCommand::Token(TokenCommand::Create { host, database })) => {
+            let t = delist_server::enrol::create(database, host)?;
+            eprintln!("delist: token {} for host {} (shown once; give it to the agent as --token-file)", t.id, t.host);
+            println!("{}", t.token);
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(ServeCommand::Token(TokenCommand::Revoke { id, database })) => {
+            let n = delist_server::enrol::revoke(database, id)?;
+            if n == 0 {
+                bail!("no live token with id or host {id:?}");
+            }
+            eprintln!("delist: revoked {n} token(s)");
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(ServeCommand::Token(TokenCommand::List { database })) => {
+            for t in delist_server::enrol::list(database)? {
+                println!(
+                    "{}  {:<30}  created {}  {}",
+                    t.id,
+                    t.host,
+                    t.created_at,
+                    t.revoked_at.map(|r| format!("revoked {r}")).unwrap_or_default()
+                );
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        None => {}
+    }
+    let admin = match &a.admin_token_file {
+        Some(f) => std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?,
+        None => std::env::var("DELIST_ADMIN_TOKEN").map_err(|_| {
+            anyhow!("the dashboard and API need an admin secret: --admin-token-file FILE or DELIST_ADMIN_TOKEN")
+        })?,
+    };
+    let admin = admin.trim().to_string();
+    if admin.len() < 16 {
+        bail!("the admin secret must be at least 16 characters");
+    }
+    let database = delist_server::db::DatabaseUrl::parse(&a.database).map_err(|e| anyhow!("--database {e}"))?;
+    let (dirs, policy) = (a.catalog.clone(), a.policy.clone());
+    // Read again on every reload, so a new ban in a catalog file reaches every host.
+    let sources: delist_server::server::SourceLoader = std::sync::Arc::new(move || {
+        let mut catalog = catalog::builtin_files();
+        for d in &dirs {
+            catalog.extend(read_catalog_dir(d).map_err(|e| format!("{e:#}"))?);
+        }
+        let policy = match &policy {
+            Some(p) => Some((
+                p.display().to_string(),
+                std::fs::read_to_string(p).map_err(|e| format!("cannot read policy {}: {e}", p.display()))?,
+            )),
+            None => None,
+        };
+        Ok(delist_server::engine::Sources { catalog, policy })
+    });
+    let today = match std::env::var("DELIST_TODAY") {
+        Ok(_) => Some(today()?),
+        Err(_) => None,
+    };
+    delist_server::serve(delist_server::Config {
+        listen: a.listen.clone(),
+        database,
+        admin_secret: admin,
+        sources,
+        clock: delist_server::time::Clock { today },
+        max_body_bytes: a.max_upload_bytes,
+        queue: delist_server::Config::DEFAULT_QUEUE,
+    })?;
     Ok(ExitCode::SUCCESS)
 }

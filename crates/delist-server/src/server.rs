@@ -1,0 +1,208 @@
+//! `delist serve`: the HTTP server's configuration, state, start and graceful stop.
+//!
+//! Owns the router (API, OpenAPI document, dashboard), the security headers every response
+//! carries, and the order of shutdown: stop accepting, finish requests in flight, let the writer
+//! commit what it has queued, then return. axum types stay inside this crate.
+
+use crate::db::{self, DatabaseUrl, Pool};
+use crate::engine::{Engine, Sources};
+use crate::ingest::{self, Writer};
+use crate::store;
+use crate::time::Clock;
+use anyhow::{Context, Result, anyhow};
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use tokio::sync::oneshot;
+
+/// Reads the catalog and policy again (the CLI supplies it: this crate reads no files itself).
+pub type SourceLoader = Arc<dyn Fn() -> Result<Sources, String> + Send + Sync>;
+
+/// Everything `delist serve` needs.
+pub struct Config {
+    pub listen: String,
+    pub database: DatabaseUrl,
+    /// The admin secret (token or password) for the API and the dashboard.
+    pub admin_secret: String,
+    pub sources: SourceLoader,
+    pub clock: Clock,
+    /// The largest request body accepted (uploads are the large ones).
+    pub max_body_bytes: usize,
+    /// Uploads waiting for the writer before new ones are refused with 503.
+    pub queue: usize,
+}
+
+impl Config {
+    pub const DEFAULT_MAX_BODY: usize = 64 << 20;
+    pub const DEFAULT_QUEUE: usize = 4096;
+}
+
+/// The state every handler shares.
+pub struct App {
+    pub pool: Pool,
+    pub engine: Arc<RwLock<Arc<Engine>>>,
+    pub writer: Writer,
+    pub clock: Clock,
+    pub admin_digest: String,
+    pub sources: SourceLoader,
+    pub max_body_bytes: usize,
+    pub sessions: crate::dashboard::Sessions,
+}
+
+impl App {
+    pub fn engine(&self) -> Arc<Engine> {
+        self.engine.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// A server running in the background (tests, `serve`).
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<()>>,
+}
+
+impl Running {
+    /// Stops gracefully and waits until every acknowledged upload is committed.
+    pub async fn stop(mut self) -> Result<()> {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        self.task.await.map_err(|e| anyhow!("server task: {e}"))?
+    }
+
+    /// Waits until the server stops by itself (it does not, except on error).
+    pub async fn wait(self) -> Result<()> {
+        self.task.await.map_err(|e| anyhow!("server task: {e}"))?
+    }
+}
+
+/// Opens the database (migrating it), builds the engine and starts serving on `config.listen`.
+pub async fn start(config: Config) -> Result<Running> {
+    let engine = Arc::new(
+        (config.sources)()
+            .map_err(|e| anyhow!("{e}"))
+            .and_then(|s| Engine::build(&s).map_err(|e| anyhow!("catalog or policy: {e}")))?,
+    );
+    let url = config.database.clone();
+    let fingerprint = engine.fingerprint.clone();
+    let (writer_conn, stale) = tokio::task::spawn_blocking(move || -> Result<_> {
+        let mut conn = url.connect().with_context(|| format!("opening {}", url.redacted()))?;
+        db::migrate(&mut *conn).with_context(|| format!("migrating {}", url.redacted()))?;
+        let stale = store::stored_engine(&mut *conn)?.as_deref() != Some(fingerprint.as_str());
+        Ok((conn, stale))
+    })
+    .await??;
+    let shared = Arc::new(RwLock::new(engine));
+    let (writer, writer_thread) = ingest::spawn(writer_conn, shared.clone(), config.clock, config.queue);
+    if stale {
+        // The catalog or policy changed since the stored evaluations: re-evaluate every host in
+        // the background, between uploads.
+        let _ = writer.reevaluate();
+    }
+    let app = Arc::new(App {
+        pool: Pool::new(config.database.clone(), 16),
+        engine: shared,
+        writer,
+        clock: config.clock,
+        admin_digest: crate::auth::digest(&config.admin_secret),
+        sources: config.sources.clone(),
+        max_body_bytes: config.max_body_bytes,
+        sessions: crate::dashboard::Sessions::default(),
+    });
+    let router = router(app.clone());
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stop_rx.await;
+            })
+            .await
+            .context("serving")?;
+        // Requests are done; the writer stops once the last handle to it is gone. Dropped off the
+        // async threads: closing a PostgreSQL connection blocks.
+        tokio::task::spawn_blocking(move || {
+            drop(app);
+            writer_thread.join()
+        })
+        .await?
+        .map_err(|_| anyhow!("writer panicked"))?;
+        Ok(())
+    });
+    Ok(Running { addr, stop: Some(stop_tx), task })
+}
+
+/// Serves until SIGTERM or ctrl-c, then stops gracefully.
+pub fn serve(config: Config) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        let running = start(config).await?;
+        eprintln!("delist: serving on http://{}/ (API under /api/v1)", running.addr);
+        shutdown_signal().await;
+        eprintln!("delist: stopping: finishing requests in flight");
+        running.stop().await
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .merge(crate::api::routes())
+        .merge(crate::dashboard::routes())
+        .route("/openapi.json", axum::routing::get(crate::openapi::serve))
+        .layer(axum::middleware::from_fn(security_headers))
+        // Bodies are read by the handlers themselves, after authentication, up to the limit.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .with_state(app)
+}
+
+/// Headers on every response: nothing is loaded from elsewhere, nothing frames the dashboard,
+/// and types are never sniffed.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: header::HeaderName, v: &'static str| {
+        h.insert(k, HeaderValue::from_static(v));
+    };
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::REFERRER_POLICY, "no-referrer");
+    if !h.contains_key(header::CACHE_CONTROL) {
+        set(h, header::CACHE_CONTROL, "no-store");
+    }
+    res
+}

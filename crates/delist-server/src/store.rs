@@ -1,0 +1,469 @@
+//! What the server's tables mean: enrolment, uploads, evaluations and each finding's life (first
+//! seen, last seen, removed), written and read through [`Conn`], the same SQL on both engines.
+//!
+//! Owns every query. Callers decide transactions: the writer thread wraps a batch of uploads in
+//! one (group commit); token commands run alone. It never evaluates anything itself: findings
+//! arrive already evaluated by [`crate::engine`].
+
+use crate::auth;
+use crate::db::{Conn, DbError, DbResult, Row, Val};
+use crate::engine::{Engine, Evaluation};
+use delist_core::Finding;
+use serde::Serialize;
+
+/// An upload checked and evaluated, ready to be written.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub upload_id: String,
+    pub host: String,
+    pub scanned_at: String,
+    pub received_at: String,
+    pub inventory_sha256: String,
+    pub inventory: Vec<u8>,
+    pub artifacts: usize,
+    pub errors: usize,
+    pub tool_version: String,
+    pub engine: String,
+    pub evaluation: Evaluation,
+}
+
+/// What writing an upload did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ingested {
+    pub upload_id: String,
+    pub host: String,
+    /// True when this upload id was already stored: the retry changed nothing.
+    pub duplicate: bool,
+    /// Live (unwaived) findings and waived ones in this upload's evaluation.
+    pub findings: i64,
+    pub waived: i64,
+    /// False when a newer scan of the host was already stored: this one joins the history only.
+    pub current: bool,
+}
+
+#[derive(Debug)]
+pub enum IngestError {
+    /// The upload id is taken by another host or another inventory.
+    Conflict(String),
+    Db(DbError),
+}
+
+impl From<DbError> for IngestError {
+    fn from(e: DbError) -> Self {
+        Self::Db(e)
+    }
+}
+
+fn text(row: &Row, i: usize) -> String {
+    row.get(i).and_then(Val::text).unwrap_or_default().to_string()
+}
+
+fn opt_text(row: &Row, i: usize) -> Option<String> {
+    row.get(i).and_then(Val::text).map(str::to_string)
+}
+
+fn int(row: &Row, i: usize) -> i64 {
+    row.get(i).and_then(Val::int).unwrap_or_default()
+}
+
+/// Space-padded list ids, so `LIKE '% id %'` finds one.
+fn list_key(f: &Finding) -> String {
+    let mut s = String::from(" ");
+    for l in &f.lists {
+        s.push_str(&l.id);
+        s.push(' ');
+    }
+    s
+}
+
+// ---------------------------------------------------------------- enrolment
+
+/// A newly created enrolment token: the secret is shown once and never stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewToken {
+    pub id: String,
+    pub host: String,
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenInfo {
+    pub id: String,
+    pub host: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+fn ensure_host(conn: &mut dyn Conn, host: &str, now: &str) -> DbResult<()> {
+    conn.exec(
+        "INSERT INTO hosts (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        &[host.into(), now.into()],
+    )?;
+    Ok(())
+}
+
+/// Enrols a host (if new) and issues it a token.
+pub fn create_token(conn: &mut dyn Conn, host: &str, now: &str) -> DbResult<NewToken> {
+    let token = auth::new_token();
+    let digest = auth::digest(&token);
+    let id = auth::token_id(&digest);
+    conn.begin_write()?;
+    let r = (|| {
+        ensure_host(conn, host, now)?;
+        conn.exec(
+            "INSERT INTO tokens (id, host, hash, created_at) VALUES ($1, $2, $3, $4)",
+            &[id.clone().into(), host.into(), digest.into(), now.into()],
+        )
+    })();
+    match r {
+        Ok(_) => conn.batch("COMMIT")?,
+        Err(e) => {
+            let _ = conn.batch("ROLLBACK");
+            return Err(e);
+        }
+    }
+    Ok(NewToken { id, host: host.to_string(), token })
+}
+
+/// Revokes a token by id, or every token of a host. Returns how many were live.
+pub fn revoke(conn: &mut dyn Conn, id_or_host: &str, now: &str) -> DbResult<u64> {
+    conn.exec(
+        "UPDATE tokens SET revoked_at = $2 WHERE (id = $1 OR host = $1) AND revoked_at IS NULL",
+        &[id_or_host.into(), now.into()],
+    )
+}
+
+pub fn tokens(conn: &mut dyn Conn) -> DbResult<Vec<TokenInfo>> {
+    Ok(conn
+        .query("SELECT id, host, created_at, revoked_at FROM tokens ORDER BY host, created_at", &[])?
+        .iter()
+        .map(|r| TokenInfo { id: text(r, 0), host: text(r, 1), created_at: text(r, 2), revoked_at: opt_text(r, 3) })
+        .collect())
+}
+
+/// The host a live token belongs to.
+pub fn host_for_token(conn: &mut dyn Conn, token: &str) -> DbResult<Option<String>> {
+    let rows =
+        conn.query("SELECT host FROM tokens WHERE hash = $1 AND revoked_at IS NULL", &[auth::digest(token).into()])?;
+    Ok(rows.first().map(|r| text(r, 0)))
+}
+
+// ---------------------------------------------------------------- uploads
+
+/// Writes one upload inside the caller's transaction. A retry of a stored upload (same id, same
+/// host, same inventory) returns the stored outcome and writes nothing.
+pub fn ingest(conn: &mut dyn Conn, p: &Prepared) -> Result<Ingested, IngestError> {
+    let existing = conn.query("SELECT host, inventory FROM uploads WHERE id = $1", &[p.upload_id.clone().into()])?;
+    if let Some(row) = existing.first() {
+        if text(row, 0) != p.host || text(row, 1) != p.inventory_sha256 {
+            return Err(IngestError::Conflict(format!(
+                "upload id {} is already used by another upload; use a new id for a new scan",
+                p.upload_id
+            )));
+        }
+        let ev = conn.query(
+            "SELECT findings, waived FROM evaluations WHERE upload_id = $1 AND reason = 'upload'",
+            &[p.upload_id.clone().into()],
+        )?;
+        let (findings, waived) = ev.first().map(|r| (int(r, 0), int(r, 1))).unwrap_or_default();
+        let last = conn.query("SELECT last_upload FROM hosts WHERE name = $1", &[p.host.clone().into()])?;
+        let current = last.first().and_then(|r| opt_text(r, 0)).as_deref() == Some(p.upload_id.as_str());
+        return Ok(Ingested {
+            upload_id: p.upload_id.clone(),
+            host: p.host.clone(),
+            duplicate: true,
+            findings,
+            waived,
+            current,
+        });
+    }
+    ensure_host(conn, &p.host, &p.received_at)?;
+    conn.exec(
+        "INSERT INTO inventories (sha256, body) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
+        &[p.inventory_sha256.clone().into(), Val::Blob(p.inventory.clone())],
+    )?;
+    conn.exec(
+        "INSERT INTO uploads (id, host, received_at, scanned_at, inventory, artifacts, errors, tool_version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[
+            p.upload_id.clone().into(),
+            p.host.clone().into(),
+            p.received_at.clone().into(),
+            p.scanned_at.clone().into(),
+            p.inventory_sha256.clone().into(),
+            p.artifacts.into(),
+            p.errors.into(),
+            p.tool_version.clone().into(),
+        ],
+    )?;
+    record_evaluation(conn, &p.host, &p.upload_id, &p.scanned_at, &p.engine, "upload", &p.evaluation)?;
+    let last = conn.query("SELECT last_scanned_at FROM hosts WHERE name = $1", &[p.host.clone().into()])?;
+    let current = match last.first().and_then(|r| opt_text(r, 0)) {
+        Some(t) => p.scanned_at >= t,
+        None => true,
+    };
+    if current {
+        conn.exec(
+            "UPDATE hosts SET last_upload = $2, last_scanned_at = $3 WHERE name = $1",
+            &[p.host.clone().into(), p.upload_id.clone().into(), p.scanned_at.clone().into()],
+        )?;
+        apply_current(conn, &p.host, &p.scanned_at, &p.evaluation.findings)?;
+    }
+    Ok(Ingested {
+        upload_id: p.upload_id.clone(),
+        host: p.host.clone(),
+        duplicate: false,
+        findings: p.evaluation.live as i64,
+        waived: p.evaluation.waived as i64,
+        current,
+    })
+}
+
+fn record_evaluation(
+    conn: &mut dyn Conn,
+    host: &str,
+    upload_id: &str,
+    at: &str,
+    engine: &str,
+    reason: &str,
+    e: &Evaluation,
+) -> DbResult<()> {
+    let rows = conn.query(
+        "INSERT INTO evaluations (host, upload_id, at, engine, reason, findings, waived) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
+        &[host.into(), upload_id.into(), at.into(), engine.into(), reason.into(), e.live.into(), e.waived.into()],
+    )?;
+    let seq = rows.first().map(|r| int(r, 0)).ok_or_else(|| DbError::new("evaluation insert returned no seq"))?;
+    for (list, c) in &e.lists {
+        conn.exec(
+            "INSERT INTO evaluation_lists (evaluation, list, findings, waived) VALUES ($1, $2, $3, $4)",
+            &[Val::Int(seq), list.into(), c.live.into(), c.waived.into()],
+        )?;
+    }
+    Ok(())
+}
+
+/// Makes `findings` the host's current ones as of `at`: new ones start, present ones are seen
+/// again, absent ones are marked removed.
+fn apply_current(conn: &mut dyn Conn, host: &str, at: &str, findings: &[Finding]) -> DbResult<()> {
+    let present: Vec<String> = conn
+        .query("SELECT id FROM findings WHERE host = $1 AND removed_at IS NULL", &[host.into()])?
+        .iter()
+        .map(|r| text(r, 0))
+        .collect();
+    for f in findings {
+        let mut stored = f.clone();
+        stored.waiver = None;
+        let body = serde_json::to_string(&stored).map_err(|e| DbError::new(format!("finding to JSON: {e}")))?;
+        conn.exec(
+            "INSERT INTO findings (host, id, vendor, confidence, lists, body, first_seen, last_seen) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+             ON CONFLICT (host, id) DO UPDATE SET vendor = excluded.vendor, confidence = excluded.confidence, \
+             lists = excluded.lists, body = excluded.body, last_seen = excluded.last_seen, removed_at = NULL",
+            &[
+                host.into(),
+                f.id.clone().into(),
+                f.vendor.clone().into(),
+                f.confidence.as_str().into(),
+                list_key(f).into(),
+                body.into(),
+                at.into(),
+            ],
+        )?;
+    }
+    for id in present {
+        if !findings.iter().any(|f| f.id == id) {
+            conn.exec(
+                "UPDATE findings SET removed_at = $3 WHERE host = $1 AND id = $2",
+                &[host.into(), id.into(), at.into()],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- re-evaluation
+
+pub const ENGINE_KEY: &str = "engine";
+
+pub fn stored_engine(conn: &mut dyn Conn) -> DbResult<Option<String>> {
+    let rows = conn.query("SELECT value FROM meta WHERE key = $1", &[ENGINE_KEY.into()])?;
+    Ok(rows.first().map(|r| text(r, 0)))
+}
+
+pub fn set_engine(conn: &mut dyn Conn, fingerprint: &str) -> DbResult<()> {
+    conn.exec(
+        "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        &[ENGINE_KEY.into(), fingerprint.into()],
+    )?;
+    Ok(())
+}
+
+/// Re-evaluates up to `limit` hosts (by name, after `after`) from their last inventory with
+/// `engine`, inside the caller's transaction. Returns the last host done and how many were, or
+/// `None` when there were no more.
+pub fn reevaluate_chunk(
+    conn: &mut dyn Conn,
+    engine: &Engine,
+    after: &str,
+    limit: usize,
+    at: &str,
+    today: jiff::civil::Date,
+) -> DbResult<Option<(String, usize)>> {
+    let rows = conn.query(
+        "SELECT h.name, h.last_upload, i.body FROM hosts h \
+         JOIN uploads u ON u.id = h.last_upload JOIN inventories i ON i.sha256 = u.inventory \
+         WHERE h.name > $1 ORDER BY h.name LIMIT $2",
+        &[after.into(), limit.into()],
+    )?;
+    let mut last = None;
+    for r in &rows {
+        let host = text(r, 0);
+        let upload = text(r, 1);
+        let body = r.get(2).and_then(Val::blob).unwrap_or_default();
+        // A stored inventory was validated when it arrived; one that no longer parses (a schema
+        // change) is skipped rather than failing every other host.
+        if let Ok(inv) = serde_json::from_slice::<delist_core::report::Inventory>(body) {
+            let e = engine.evaluate(&inv, &host, today);
+            record_evaluation(conn, &host, &upload, at, &engine.fingerprint, "reevaluate", &e)?;
+            apply_current(conn, &host, at, &e.findings)?;
+        }
+        last = Some(host);
+    }
+    Ok(last.map(|l| (l, rows.len())))
+}
+
+// ---------------------------------------------------------------- reads
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HostRow {
+    pub name: String,
+    pub created_at: String,
+    pub last_upload: Option<String>,
+    pub last_scanned_at: Option<String>,
+    pub uploads: i64,
+    /// Current findings (not removed), before waivers.
+    pub findings: i64,
+}
+
+pub fn hosts(conn: &mut dyn Conn) -> DbResult<Vec<HostRow>> {
+    Ok(conn
+        .query(
+            "SELECT h.name, h.created_at, h.last_upload, h.last_scanned_at, \
+             (SELECT COUNT(*) FROM uploads u WHERE u.host = h.name), \
+             (SELECT COUNT(*) FROM findings f WHERE f.host = h.name AND f.removed_at IS NULL) \
+             FROM hosts h ORDER BY h.name",
+            &[],
+        )?
+        .iter()
+        .map(|r| HostRow {
+            name: text(r, 0),
+            created_at: text(r, 1),
+            last_upload: opt_text(r, 2),
+            last_scanned_at: opt_text(r, 3),
+            uploads: int(r, 4),
+            findings: int(r, 5),
+        })
+        .collect())
+}
+
+pub fn host(conn: &mut dyn Conn, name: &str) -> DbResult<Option<HostRow>> {
+    Ok(hosts(conn)?.into_iter().find(|h| h.name == name))
+}
+
+/// A finding as the server tracks it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrackedFinding {
+    pub host: String,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub removed_at: Option<String>,
+    pub finding: Finding,
+}
+
+/// Findings, newest first; `host` narrows to one host, `current` to those not removed.
+pub fn findings(conn: &mut dyn Conn, host: Option<&str>, current: bool) -> DbResult<Vec<TrackedFinding>> {
+    let mut sql = String::from("SELECT host, first_seen, last_seen, removed_at, body FROM findings WHERE 1 = 1");
+    let mut params = Vec::new();
+    if let Some(h) = host {
+        params.push(Val::from(h));
+        sql.push_str(" AND host = $1");
+    }
+    if current {
+        sql.push_str(" AND removed_at IS NULL");
+    }
+    sql.push_str(" ORDER BY host, vendor, id");
+    let mut out = Vec::new();
+    for r in conn.query(&sql, &params)? {
+        let finding: Finding = serde_json::from_str(&text(&r, 4))
+            .map_err(|e| DbError::new(format!("stored finding is not valid JSON: {e}")))?;
+        out.push(TrackedFinding {
+            host: text(&r, 0),
+            first_seen: text(&r, 1),
+            last_seen: text(&r, 2),
+            removed_at: opt_text(&r, 3),
+            finding,
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UploadRow {
+    pub id: String,
+    pub host: String,
+    pub received_at: String,
+    pub scanned_at: String,
+    pub artifacts: i64,
+    pub errors: i64,
+    pub tool_version: String,
+    pub findings: i64,
+    pub waived: i64,
+}
+
+pub fn uploads(conn: &mut dyn Conn, host: &str) -> DbResult<Vec<UploadRow>> {
+    Ok(conn
+        .query(
+            "SELECT u.id, u.host, u.received_at, u.scanned_at, u.artifacts, u.errors, u.tool_version, \
+             e.findings, e.waived FROM uploads u \
+             LEFT JOIN evaluations e ON e.upload_id = u.id AND e.reason = 'upload' \
+             WHERE u.host = $1 ORDER BY u.scanned_at, u.seq",
+            &[host.into()],
+        )?
+        .iter()
+        .map(|r| UploadRow {
+            id: text(r, 0),
+            host: text(r, 1),
+            received_at: text(r, 2),
+            scanned_at: text(r, 3),
+            artifacts: int(r, 4),
+            errors: int(r, 5),
+            tool_version: text(r, 6),
+            findings: int(r, 7),
+            waived: int(r, 8),
+        })
+        .collect())
+}
+
+/// One evaluation's count for one list, for trends.
+#[derive(Debug, Clone)]
+pub struct ListPoint {
+    pub host: String,
+    pub at: String,
+    pub live: i64,
+}
+
+/// Every evaluation of every host in time order with its live findings under `list` (zero when
+/// the list covered nothing).
+pub fn list_history(conn: &mut dyn Conn, list: &str) -> DbResult<Vec<ListPoint>> {
+    Ok(conn
+        .query(
+            "SELECT e.host, e.at, COALESCE(l.findings, 0) FROM evaluations e \
+             LEFT JOIN evaluation_lists l ON l.evaluation = e.seq AND l.list = $1 \
+             ORDER BY e.at, e.seq",
+            &[list.into()],
+        )?
+        .iter()
+        .map(|r| ListPoint { host: text(r, 0), at: text(r, 1), live: int(r, 2) })
+        .collect())
+}
