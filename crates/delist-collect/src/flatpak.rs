@@ -455,7 +455,7 @@ impl Flatpak {
         // One directory reached by two names (a symlinked home) is read once.
         let mut seen = Vec::new();
         dirs.retain(|d| {
-            let Ok(host) = cx.root.resolve(d) else {
+            let Ok(host) = cx.root.identity(d) else {
                 return true;
             };
             let new = !seen.contains(&host);

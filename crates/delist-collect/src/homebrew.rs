@@ -218,7 +218,7 @@ impl Homebrew {
         }
         let mut seen = Vec::new();
         dirs.retain(|d| {
-            let Ok(host) = cx.root.resolve(d) else {
+            let Ok(host) = cx.root.identity(d) else {
                 return true;
             };
             let new = !seen.contains(&host);

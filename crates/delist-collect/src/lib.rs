@@ -11,6 +11,7 @@
 //! formats of [`files`].
 
 pub mod apk;
+pub mod container;
 pub mod dpkg;
 pub mod files;
 pub mod flatpak;

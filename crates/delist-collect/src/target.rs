@@ -24,6 +24,12 @@ pub enum TargetKind {
     Sbom,
     /// An app inventory exported by an MDM, EDR, osquery or Fleet.
     Inventory,
+    /// A `docker save` archive.
+    DockerArchive,
+    /// A tar of an OCI image layout.
+    OciArchive,
+    /// An OCI image layout directory.
+    OciLayout,
 }
 
 impl TargetKind {
@@ -34,6 +40,20 @@ impl TargetKind {
             Self::Dir => "dir",
             Self::Sbom => "sbom",
             Self::Inventory => "inventory",
+            Self::DockerArchive => "docker-archive",
+            Self::OciArchive => "oci-archive",
+            Self::OciLayout => "oci",
+        }
+    }
+
+    /// The image format of a container image target.
+    fn image(self) -> Option<crate::container::Format> {
+        use crate::container::Format;
+        match self {
+            Self::DockerArchive => Some(Format::DockerArchive),
+            Self::OciArchive => Some(Format::OciArchive),
+            Self::OciLayout => Some(Format::OciLayout),
+            _ => None,
         }
     }
 }
@@ -73,7 +93,7 @@ impl fmt::Display for TargetError {
 }
 
 /// Schemes CONTRACT names whose collectors this build does not have yet.
-const LATER: &[&str] = &["file", "oci-archive", "docker-archive", "nmap", "pcap", "leases", "net"];
+const LATER: &[&str] = &["file", "nmap", "pcap", "leases", "net"];
 
 /// Top-level folders that make a directory an offline root filesystem.
 const ROOT_MARKERS: &[&str] = &["etc", "usr", "var", "Windows", "Applications"];
@@ -105,6 +125,9 @@ impl Target {
             Some("dir") => Some(TargetKind::Dir),
             Some("sbom") => Some(TargetKind::Sbom),
             Some("inventory") => Some(TargetKind::Inventory),
+            Some("docker-archive") => Some(TargetKind::DockerArchive),
+            Some("oci-archive") => Some(TargetKind::OciArchive),
+            Some("oci") => Some(TargetKind::OciLayout),
             Some(s) if LATER.contains(&s) => {
                 return Err(TargetError(format!(
                     "{arg}: `{s}:` targets are not supported by this version of delist yet"
@@ -112,7 +135,7 @@ impl Target {
             }
             Some(s) => {
                 return Err(TargetError(format!(
-                    "{arg}: unknown target scheme `{s}:` (known: rootfs:, dir:, sbom:, inventory:, {})",
+                    "{arg}: unknown target scheme `{s}:` (known: rootfs:, dir:, sbom:, inventory:, docker-archive:, oci-archive:, oci:, {})",
                     LATER.iter().map(|l| format!("{l}:")).collect::<Vec<_>>().join(", ")
                 )));
             }
@@ -123,12 +146,18 @@ impl Target {
         let mapping = Default::default();
         if md.is_dir() {
             return match kind {
-                Some(TargetKind::Sbom | TargetKind::Inventory) => {
+                Some(TargetKind::Sbom | TargetKind::Inventory | TargetKind::DockerArchive | TargetKind::OciArchive) => {
                     Err(TargetError(format!("{arg}: an {}: target is a file, not a directory", scheme.unwrap_or(""))))
                 }
                 Some(k) => Ok(Self { input: arg.into(), kind: k, path, mapping, walk: WalkOptions::default() }),
                 None => {
-                    let k = if looks_like_root(&path) { TargetKind::Rootfs } else { TargetKind::Dir };
+                    let k = if crate::container::is_layout(&path) {
+                        TargetKind::OciLayout
+                    } else if looks_like_root(&path) {
+                        TargetKind::Rootfs
+                    } else {
+                        TargetKind::Dir
+                    };
                     Ok(Self { input: arg.into(), kind: k, path, mapping, walk: WalkOptions::default() })
                 }
             };
@@ -137,7 +166,7 @@ impl Target {
             return Err(TargetError(format!("{arg}: not a regular file or directory")));
         }
         let kind = match kind {
-            Some(k @ (TargetKind::Sbom | TargetKind::Inventory)) => k,
+            Some(k @ (TargetKind::Sbom | TargetKind::Inventory | TargetKind::DockerArchive | TargetKind::OciArchive)) => k,
             Some(k) => return Err(TargetError(format!("{arg}: a {}: target must be a directory", k.as_str()))),
             None => {
                 let head = head(&path).map_err(|e| TargetError(format!("{arg}: cannot read target: {e}")))?;
@@ -145,9 +174,17 @@ impl Target {
                     TargetKind::Sbom
                 } else if crate::inventory::sniff(&head) {
                     TargetKind::Inventory
+                } else if let Some(f) = crate::files::archive::is_tar_header(&head)
+                    .then(|| crate::container::sniff_archive(&path))
+                    .flatten()
+                {
+                    match f {
+                        crate::container::Format::DockerArchive => TargetKind::DockerArchive,
+                        _ => TargetKind::OciArchive,
+                    }
                 } else {
                     return Err(TargetError(format!(
-                        "{arg}: cannot tell what this file is from its content; name its kind (sbom:, inventory:)"
+                        "{arg}: cannot tell what this file is from its content; name its kind (sbom:, inventory:, docker-archive:, oci-archive:)"
                     )));
                 }
             }
@@ -193,6 +230,10 @@ impl Target {
                 crate::inventory::collect_file(&self.path, &label, &self.mapping, out);
                 WalkStats::default()
             }
+            TargetKind::DockerArchive | TargetKind::OciArchive | TargetKind::OciLayout => {
+                let format = self.kind.image().unwrap_or(crate::container::Format::OciLayout);
+                crate::container::collect(format, &self.path, &label, &self.walk, out, progress)
+            }
         }
     }
 }
@@ -209,6 +250,8 @@ mod tests {
         std::fs::create_dir(t.path().join("etc")).expect("mkdir");
         assert_eq!(Target::parse(&p).expect("root").kind, TargetKind::Rootfs);
         assert_eq!(Target::parse(&format!("dir:{p}")).expect("forced").kind, TargetKind::Dir);
+        std::fs::write(t.path().join("oci-layout"), "{}").expect("write");
+        assert_eq!(Target::parse(&p).expect("layout").kind, TargetKind::OciLayout);
         assert!(Target::parse("pcap:x.pcap").expect_err("later").0.contains("not supported"));
         assert!(Target::parse("bogus:x").expect_err("unknown").0.contains("unknown target scheme"));
         assert!(Target::parse("rootfs:/definitely/not/here").expect_err("missing").0.contains("cannot read"));

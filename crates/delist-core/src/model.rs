@@ -201,6 +201,9 @@ pub struct Artifact {
     /// SHA-256 of the file, lower-case hex, for files read whole (exports pin it).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sha256: Option<String>,
+    /// In a container image: the digest (`sha256:…`) of the layer that introduced the artifact.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub layer: Option<String>,
 }
 
 /// One code-signing identity read from a file's signature, without consulting a trust store.
@@ -262,6 +265,7 @@ impl Artifact {
             signer: None,
             other_signers: Vec::new(),
             sha256: None,
+            layer: None,
         }
     }
 
@@ -388,6 +392,9 @@ pub struct ArtifactRef {
     pub signer: Option<Signer>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sha256: Option<String>,
+    /// In a container image: the digest of the layer that introduced the artifact.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub layer: Option<String>,
 }
 
 impl From<&Artifact> for ArtifactRef {
@@ -401,6 +408,7 @@ impl From<&Artifact> for ArtifactRef {
             host: a.host.clone(),
             signer: a.signer.clone(),
             sha256: a.sha256.clone(),
+            layer: a.layer.clone(),
         }
     }
 }

@@ -295,6 +295,7 @@ mod tests {
                 host: None,
                 signer: None,
                 sha256: None,
+                layer: None,
             },
             evidence: vec![Evidence {
                 field: "cyclonedx.purl".into(),
