@@ -39,12 +39,19 @@ pub const CACHE_BYTES: usize = 64 << 20;
 /// Symlink hops while resolving one path.
 const MAX_LINK_HOPS: usize = 40;
 
-/// A byte range of a host file (an archive, or a blob of an OCI layout), read by position.
+/// A byte range of a host file (an archive, or a blob of an OCI layout), read by position; or
+/// of bytes in memory (tests and fuzzing).
 #[derive(Clone)]
 pub struct Region {
-    file: Arc<File>,
+    file: Backing,
     start: u64,
     len: u64,
+}
+
+#[derive(Clone)]
+enum Backing {
+    File(Arc<File>),
+    Memory(Arc<Vec<u8>>),
 }
 
 impl std::fmt::Debug for Region {
@@ -80,7 +87,13 @@ impl Region {
     pub fn open(path: &Path) -> io::Result<Self> {
         let file = open_file(path)?;
         let len = file.metadata()?.len();
-        Ok(Self { file: Arc::new(file), start: 0, len })
+        Ok(Self { file: Backing::File(Arc::new(file)), start: 0, len })
+    }
+
+    /// Bytes in memory.
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        let len = bytes.len() as u64;
+        Self { file: Backing::Memory(Arc::new(bytes)), start: 0, len }
     }
 
     /// `len` bytes from `start` within this region; an error if they run past its end.
@@ -92,7 +105,7 @@ impl Region {
                 format!("{len} bytes at {start} run past the end ({} bytes)", self.len),
             ));
         }
-        Ok(Self { file: Arc::clone(&self.file), start: self.start + start, len })
+        Ok(Self { file: self.file.clone(), start: self.start + start, len })
     }
 }
 
@@ -104,11 +117,18 @@ impl FileView for Region {
     fn read_at(&self, offset: u64, len: usize) -> io::Result<Vec<u8>> {
         use std::os::unix::fs::FileExt;
         let n = usize::try_from(self.len.saturating_sub(offset)).unwrap_or(usize::MAX).min(len);
+        let file = match &self.file {
+            Backing::File(f) => f,
+            Backing::Memory(m) => {
+                let at = usize::try_from(self.start.saturating_add(offset)).unwrap_or(usize::MAX);
+                return Ok(m.get(at..).unwrap_or(&[]).iter().take(n).copied().collect());
+            }
+        };
         let mut buf = vec![0u8; n];
         let mut got = 0;
         while got < n {
             let Some(rest) = buf.get_mut(got..) else { break };
-            match self.file.read_at(rest, self.start.saturating_add(offset).saturating_add(got as u64)) {
+            match file.read_at(rest, self.start.saturating_add(offset).saturating_add(got as u64)) {
                 Ok(0) => break,
                 Ok(k) => got += k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

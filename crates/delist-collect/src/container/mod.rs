@@ -97,6 +97,18 @@ pub fn collect(
     for (p, e) in problems {
         out.error(&p, e);
     }
+    collect_image(image, path, label, opts, out, progress)
+}
+
+/// [`collect`] for an image already indexed.
+pub fn collect_image(
+    image: Image,
+    path: &Path,
+    label: &str,
+    opts: &WalkOptions,
+    out: &mut dyn Sink,
+    progress: &dyn Fn(&str),
+) -> WalkStats {
     if image.layers.is_empty() {
         return WalkStats::default();
     }
@@ -287,3 +299,6 @@ pub fn walk(view: &View, label: &str, opts: &WalkOptions, out: &mut dyn Sink, pr
     }
     stats
 }
+
+#[cfg(test)]
+mod tests;
