@@ -149,7 +149,9 @@ impl Target {
                 Some(TargetKind::Sbom | TargetKind::Inventory | TargetKind::DockerArchive | TargetKind::OciArchive) => {
                     Err(TargetError(format!("{arg}: an {}: target is a file, not a directory", scheme.unwrap_or(""))))
                 }
-                Some(k) => Ok(Self { input: arg.into(), kind: k, path, mapping, walk: WalkOptions::default() }),
+                Some(k) => {
+                    Self::checked(Self { input: arg.into(), kind: k, path, mapping, walk: WalkOptions::default() })
+                }
                 None => {
                     let k = if crate::container::is_layout(&path) {
                         TargetKind::OciLayout
@@ -158,7 +160,7 @@ impl Target {
                     } else {
                         TargetKind::Dir
                     };
-                    Ok(Self { input: arg.into(), kind: k, path, mapping, walk: WalkOptions::default() })
+                    Self::checked(Self { input: arg.into(), kind: k, path, mapping, walk: WalkOptions::default() })
                 }
             };
         }
@@ -166,7 +168,9 @@ impl Target {
             return Err(TargetError(format!("{arg}: not a regular file or directory")));
         }
         let kind = match kind {
-            Some(k @ (TargetKind::Sbom | TargetKind::Inventory | TargetKind::DockerArchive | TargetKind::OciArchive)) => k,
+            Some(
+                k @ (TargetKind::Sbom | TargetKind::Inventory | TargetKind::DockerArchive | TargetKind::OciArchive),
+            ) => k,
             Some(k) => return Err(TargetError(format!("{arg}: a {}: target must be a directory", k.as_str()))),
             None => {
                 let head = head(&path).map_err(|e| TargetError(format!("{arg}: cannot read target: {e}")))?;
@@ -189,7 +193,16 @@ impl Target {
                 }
             }
         };
-        Ok(Self { input: arg.into(), kind, path, mapping, walk: WalkOptions::default() })
+        Self::checked(Self { input: arg.into(), kind, path, mapping, walk: WalkOptions::default() })
+    }
+
+    /// A container image whose archive or manifests cannot be read is a target that cannot be
+    /// scanned (exit 2), not an empty one.
+    fn checked(self) -> Result<Self, TargetError> {
+        if let Some(f) = self.kind.image() {
+            crate::container::check(f, &self.path).map_err(|e| TargetError(format!("{}: {e}", self.input)))?;
+        }
+        Ok(self)
     }
 
     /// Runs every collector that applies to this target: the package databases of a root, then
@@ -250,8 +263,9 @@ mod tests {
         std::fs::create_dir(t.path().join("etc")).expect("mkdir");
         assert_eq!(Target::parse(&p).expect("root").kind, TargetKind::Rootfs);
         assert_eq!(Target::parse(&format!("dir:{p}")).expect("forced").kind, TargetKind::Dir);
-        std::fs::write(t.path().join("oci-layout"), "{}").expect("write");
-        assert_eq!(Target::parse(&p).expect("layout").kind, TargetKind::OciLayout);
+        // Detected as an OCI layout by its marker file; with no index.json it cannot be scanned.
+        std::fs::write(t.path().join("oci-layout"), r#"{"imageLayoutVersion": "1.0.0"}"#).expect("write");
+        assert!(Target::parse(&p).expect_err("layout").0.contains("index.json"));
         assert!(Target::parse("pcap:x.pcap").expect_err("later").0.contains("not supported"));
         assert!(Target::parse("bogus:x").expect_err("unknown").0.contains("unknown target scheme"));
         assert!(Target::parse("rootfs:/definitely/not/here").expect_err("missing").0.contains("cannot read"));

@@ -55,9 +55,8 @@ pub fn diff_ids(config: &[u8]) -> Result<Vec<String>, String> {
 pub fn layers(store: &Store) -> Result<(Vec<Layer>, Option<String>), String> {
     let manifests = parse_manifest(&store.read("manifest.json", MAX_JSON)?)?;
     let m = manifests.first().ok_or("manifest.json: no image in it")?;
-    let note = (manifests.len() > 1).then(|| {
-        format!("manifest.json holds {} images: only the first ({}) was read", manifests.len(), m.config)
-    });
+    let note = (manifests.len() > 1)
+        .then(|| format!("manifest.json holds {} images: only the first ({}) was read", manifests.len(), m.config));
     let ids = store.read(&m.config, MAX_JSON).and_then(|c| diff_ids(&c)).unwrap_or_default();
     let mut out = Vec::with_capacity(m.layers.len());
     for (i, name) in m.layers.iter().enumerate() {

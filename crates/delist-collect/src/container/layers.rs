@@ -203,7 +203,10 @@ impl Layer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NodeKind {
     /// A regular file: where its bytes start in the layer's uncompressed tar, and how many.
-    File { data_at: u64, size: u64 },
+    File {
+        data_at: u64,
+        size: u64,
+    },
     Dir,
     Symlink(String),
 }
@@ -229,7 +232,8 @@ impl Change {
     /// Whether this change can alter what a reader of `path` (a file, or a directory listing)
     /// sees.
     fn touches(&self, path: &str) -> bool {
-        let under = |a: &str, b: &str| a.len() > b.len() && a.starts_with(b) && a.as_bytes().get(b.len()) == Some(&b'/');
+        let under =
+            |a: &str, b: &str| a.len() > b.len() && a.starts_with(b) && a.as_bytes().get(b.len()) == Some(&b'/');
         let under_root = |a: &str, b: &str| b == "/" || under(a, b);
         match self {
             // Listing a parent directory again changes nothing below it.
@@ -239,6 +243,9 @@ impl Change {
         }
     }
 }
+
+/// Problems with single entries: `(path, error)`.
+pub type Problems = Vec<(String, String)>;
 
 /// Normalises an archive path to a `/`-rooted one; refuses absolute paths and `..`.
 pub fn normalize(raw: &str) -> Result<Option<String>, String> {
@@ -273,7 +280,7 @@ fn child(dir: &str, name: &str) -> String {
 
 /// Reads a layer's tar into its changes. Problems with single entries come back beside the
 /// changes (`(path, error)`); a broken stream is an error for the whole layer.
-pub fn index_layer(layer: &Layer) -> Result<(Vec<Change>, Vec<(String, String)>), String> {
+pub fn index_layer(layer: &Layer) -> Result<(Vec<Change>, Problems), String> {
     let mut changes = Vec::new();
     let mut problems = Vec::new();
     // Regular files of this layer by path: where hard links find their data.
@@ -359,7 +366,7 @@ impl Image {
     /// Indexes every layer. Problems with entries come back as `(path, error)`; a layer whose
     /// tar is broken is an error for the whole image (what it would have deleted or added is
     /// unknown, so any view of the rest could show what is not there).
-    pub fn new(layers: Vec<Layer>) -> Result<(Self, Vec<(String, String)>), String> {
+    pub fn new(layers: Vec<Layer>) -> Result<(Self, Problems), String> {
         if layers.len() > MAX_LAYERS {
             return Err(format!("{} layers: more than {MAX_LAYERS}, refused", layers.len()));
         }
@@ -416,7 +423,8 @@ impl std::fmt::Debug for View {
 /// Removes `path`'s descendants (not `path`) from the map.
 fn remove_under(map: &mut BTreeMap<String, Node>, path: &str) {
     let prefix = if path == "/" { "/".to_string() } else { format!("{path}/") };
-    let keys: Vec<String> = map.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).map(|(k, _)| k.clone()).collect();
+    let keys: Vec<String> =
+        map.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).map(|(k, _)| k.clone()).collect();
     for k in keys {
         map.remove(&k);
     }
@@ -491,7 +499,10 @@ impl View {
                 Some(Node { kind: NodeKind::Symlink(target), .. }) => {
                     hops += 1;
                     if hops > MAX_LINK_HOPS {
-                        return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("too many symlinks resolving {path}")));
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidInput,
+                            format!("too many symlinks resolving {path}"),
+                        ));
                     }
                     if target.starts_with('/') {
                         done.clear();

@@ -62,9 +62,19 @@ pub fn is_layout(dir: &Path) -> bool {
     dir.join("oci-layout").is_file()
 }
 
+/// Checks that an image's archive, manifests and layer list can be read (headers and JSON only,
+/// no layer is read): a target that fails this cannot be scanned at all.
+pub fn check(format: Format, path: &Path) -> Result<(), String> {
+    match format {
+        Format::DockerArchive => docker::layers(&Store::tar(path)?).map(|_| ()),
+        Format::OciArchive => oci::layers(&Store::tar(path)?).map(|_| ()),
+        Format::OciLayout => oci::layers(&Store::Dir(path.to_path_buf())).map(|_| ()),
+    }
+}
+
 /// Opens and indexes an image. Problems with single entries of its layers come back as
 /// `(path, error)`, beside a note when the archive held more images than the one read.
-pub fn open(format: Format, path: &Path) -> Result<(Image, Vec<(String, String)>), String> {
+pub fn open(format: Format, path: &Path) -> Result<(Image, layers::Problems), String> {
     let (layers, note) = match format {
         Format::DockerArchive => docker::layers(&Store::tar(path)?)?,
         Format::OciArchive => oci::layers(&Store::tar(path)?)?,

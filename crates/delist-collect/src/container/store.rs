@@ -101,7 +101,8 @@ impl Store {
                             } else {
                                 key.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default()
                             };
-                            key = resolve_rel(&base, t).ok_or_else(|| format!("{name}: link {t:?} leaves the archive"))?;
+                            key = resolve_rel(&base, t)
+                                .ok_or_else(|| format!("{name}: link {t:?} leaves the archive"))?;
                         }
                         None => return Err(format!("{name}: no such file in the archive")),
                     }

@@ -20,8 +20,8 @@ mod zip;
 
 pub(crate) use stream::{Codec, ViewReader, discard, inflate_head, read_capped, read_capped_into};
 pub(crate) use tar::{
-    Kind as TarKind, Next as TarNext, Source as TarSource, for_each as tar_members,
-    for_each_entry as tar_entries, is_header as is_tar_header,
+    Kind as TarKind, Next as TarNext, Source as TarSource, for_each as tar_members, for_each_entry as tar_entries,
+    is_header as is_tar_header,
 };
 
 use super::{Bytes, FileFormat, FileView, HEAD, Inspection, Place};

@@ -235,7 +235,8 @@ pub(crate) fn for_each_entry(
                     cstr(block.get(..100).unwrap_or(&[]))
                 };
                 let raw_name = pax.path.take().or(long_name.take()).unwrap_or(raw);
-                let link = pax.link.take().or(long_link.take()).unwrap_or_else(|| cstr(block.get(157..257).unwrap_or(&[])));
+                let link =
+                    pax.link.take().or(long_link.take()).unwrap_or_else(|| cstr(block.get(157..257).unwrap_or(&[])));
                 let kind = match kind {
                     b'0' | 0 | b'7' => Kind::File,
                     b'5' => Kind::Dir,
