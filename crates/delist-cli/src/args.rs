@@ -129,6 +129,12 @@ pub struct ScanArgs {
     /// Read installed-package databases only, no file walk (tests, quick inventories).
     #[arg(long = "no-walk", hide = true)]
     pub no_walk: bool,
+    /// Where the live machine's /proc is (tests point it at a fixture tree).
+    #[arg(long = "proc-root", hide = true, value_name = "DIR")]
+    pub proc_root: Option<std::path::PathBuf>,
+    /// Where the live machine's /sys is (tests point it at a fixture tree).
+    #[arg(long = "sys-root", hide = true, value_name = "DIR")]
+    pub sys_root: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]

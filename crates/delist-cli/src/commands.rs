@@ -125,6 +125,12 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
     walk.check().map_err(|e| anyhow!("{e}"))?;
     for t in &mut targets {
         t.walk = walk.clone();
+        if let Some(p) = &a.proc_root {
+            t.live.proc = p.clone();
+        }
+        if let Some(s) = &a.sys_root {
+            t.live.sys = s.clone();
+        }
     }
     if !a.map.is_empty() {
         let mut mapping = delist_collect::inventory::Mapping::default();

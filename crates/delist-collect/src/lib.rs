@@ -17,11 +17,14 @@ pub mod files;
 pub mod flatpak;
 pub mod homebrew;
 pub mod inventory;
+pub mod kmod;
+pub mod live;
 pub mod pacman;
 pub mod root;
 pub mod rpm;
 pub mod sbom;
 pub mod snap;
+pub mod systemd;
 pub mod target;
 pub mod walk;
 
@@ -91,5 +94,7 @@ pub fn all() -> Vec<Box<dyn Collector>> {
         Box::new(snap::Snap),
         Box::new(flatpak::Flatpak),
         Box::new(homebrew::Homebrew),
+        Box::new(systemd::Systemd),
+        Box::new(kmod::Kmod),
     ]
 }

@@ -70,6 +70,8 @@ pub struct Target {
     /// `--exclude`, `--one-file-system`, `--max-file-size`, `--threads` for the file walk of
     /// `dir:`, `rootfs:` and live targets.
     pub walk: WalkOptions,
+    /// Where the live machine's `/proc` and `/sys` are (tests point them at fixture trees).
+    pub live: crate::live::Roots,
 }
 
 /// How many bytes of a file are read to tell what it is.
@@ -111,6 +113,7 @@ impl Target {
             path: PathBuf::from("/"),
             mapping: Default::default(),
             walk: WalkOptions::default(),
+            live: Default::default(),
         }
     }
 
@@ -149,9 +152,14 @@ impl Target {
                 Some(TargetKind::Sbom | TargetKind::Inventory | TargetKind::DockerArchive | TargetKind::OciArchive) => {
                     Err(TargetError(format!("{arg}: an {}: target is a file, not a directory", scheme.unwrap_or(""))))
                 }
-                Some(k) => {
-                    Self::checked(Self { input: arg.into(), kind: k, path, mapping, walk: WalkOptions::default() })
-                }
+                Some(k) => Self::checked(Self {
+                    input: arg.into(),
+                    kind: k,
+                    path,
+                    mapping,
+                    walk: WalkOptions::default(),
+                    live: Default::default(),
+                }),
                 None => {
                     let k = if crate::container::is_layout(&path) {
                         TargetKind::OciLayout
@@ -160,7 +168,14 @@ impl Target {
                     } else {
                         TargetKind::Dir
                     };
-                    Self::checked(Self { input: arg.into(), kind: k, path, mapping, walk: WalkOptions::default() })
+                    Self::checked(Self {
+                        input: arg.into(),
+                        kind: k,
+                        path,
+                        mapping,
+                        walk: WalkOptions::default(),
+                        live: Default::default(),
+                    })
                 }
             };
         }
@@ -193,7 +208,14 @@ impl Target {
                 }
             }
         };
-        Self::checked(Self { input: arg.into(), kind, path, mapping, walk: WalkOptions::default() })
+        Self::checked(Self {
+            input: arg.into(),
+            kind,
+            path,
+            mapping,
+            walk: WalkOptions::default(),
+            live: Default::default(),
+        })
     }
 
     /// A container image whose archive or manifests cannot be read is a target that cannot be
@@ -224,7 +246,16 @@ impl Target {
             crate::walk::walk(&self.path, &label, self.kind, &self.walk, out, &tell)
         };
         match self.kind {
-            TargetKind::Live | TargetKind::Rootfs => {
+            TargetKind::Live => {
+                for c in all() {
+                    progress(c.id());
+                    c.collect(&cx, out);
+                }
+                let exes = crate::live::collect(&self.live, &label, out, progress);
+                // A running program's file is already reported as its process.
+                walk(&mut SkipFiles { inner: out, paths: &exes })
+            }
+            TargetKind::Rootfs => {
                 for c in all() {
                     progress(c.id());
                     c.collect(&cx, out);
@@ -248,6 +279,25 @@ impl Target {
                 crate::container::collect(format, &self.path, &label, &self.walk, out, progress)
             }
         }
+    }
+}
+
+/// A sink that drops the walk's artifacts for files already reported otherwise.
+struct SkipFiles<'a> {
+    inner: &'a mut dyn Sink,
+    paths: &'a std::collections::BTreeSet<String>,
+}
+
+impl Sink for SkipFiles<'_> {
+    fn push(&mut self, a: delist_core::Artifact) {
+        if a.kind == delist_core::ArtifactKind::Executable && self.paths.contains(&a.path) {
+            return;
+        }
+        self.inner.push(a);
+    }
+
+    fn push_error(&mut self, e: delist_core::ScanError) {
+        self.inner.push_error(e);
     }
 }
 

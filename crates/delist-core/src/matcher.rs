@@ -310,6 +310,12 @@ impl<'c> Matcher<'c> {
                 Role::Identifier(kind) => {
                     let refs = match kind {
                         IdKind::Domain => self.domain_refs(&f.value),
+                        // A file anywhere under a product's install path.
+                        IdKind::InstallPath => ancestors(&f.value)
+                            .filter_map(|p| self.exact.get(&(kind, exact_key(kind, p))))
+                            .flatten()
+                            .copied()
+                            .collect(),
                         _ => self.exact.get(&(kind, exact_key(kind, &f.value))).cloned().unwrap_or_default(),
                     };
                     for r in refs {
@@ -488,6 +494,18 @@ impl<'c> Matcher<'c> {
     }
 }
 
+/// A `/`-separated path and each of its ancestor directories, longest first (`/a/b/c`, `/a/b`,
+/// `/a`); `..` and `.` components make no ancestors (the path is then taken as written only).
+fn ancestors(path: &str) -> impl Iterator<Item = &str> {
+    let plain = !path.split('/').any(|c| c == ".." || c == ".");
+    let mut cur = Some(path.trim_end_matches('/')).filter(|p| !p.is_empty());
+    std::iter::from_fn(move || {
+        let out = cur?;
+        cur = if plain { out.rsplit_once('/').map(|(d, _)| d).filter(|d| !d.is_empty()) } else { None };
+        Some(out)
+    })
+}
+
 /// How an identifier value is compared: case-insensitively where its owner's system ignores
 /// case (Windows services, drivers and file names, hex ids, domains), exactly otherwise (Team IDs
 /// and app ids are case-sensitive).
@@ -563,6 +581,15 @@ pub fn remediation(a: &Artifact) -> Option<String> {
         ArtifactKind::SbomComponent | ArtifactKind::SbomService => {
             format!("replace the dependency {n} and rebuild; update the SBOM")
         }
+        ArtifactKind::SystemdUnit => {
+            format!("systemctl disable --now {n}, then uninstall the product that installed {}", a.path)
+        }
+        ArtifactKind::KernelModule => {
+            format!("modprobe -r {n}, then uninstall the product that ships the module and rebuild the initramfs")
+        }
+        ArtifactKind::Process => format!("stop {n} and uninstall the product its executable {} belongs to", a.path),
+        ArtifactKind::UsbDevice => format!("disconnect the USB device {n} ({}) and replace it", a.path),
+        ArtifactKind::PciDevice => format!("remove or replace the PCI device {n} ({})", a.path),
     })
 }
 
@@ -818,6 +845,8 @@ until = 2021-01-01
         assert_eq!(strength_of(IdKind::TeamId), Confidence::Confirmed);
         assert_eq!(strength_of(IdKind::ExtensionId), Confidence::Likely);
         assert_eq!(exact_key(IdKind::Usb, " 12D1"), "12d1");
+        assert_eq!(ancestors("/opt/k/bin/x").collect::<Vec<_>>(), ["/opt/k/bin/x", "/opt/k/bin", "/opt/k", "/opt"]);
+        assert_eq!(ancestors("/opt/../k").collect::<Vec<_>>(), ["/opt/../k"]);
         assert_eq!(exact_key(IdKind::AppId, "com.Example"), "com.Example");
     }
 

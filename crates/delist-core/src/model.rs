@@ -82,6 +82,16 @@ pub enum ArtifactKind {
     MobileApp,
     /// A .deb or .rpm package file lying on disk (not installed).
     PackageFile,
+    /// A systemd unit file.
+    SystemdUnit,
+    /// A Linux kernel module: an out-of-tree `.ko` file, or a module loaded on the live machine.
+    KernelModule,
+    /// A running process (live machine), by its executable.
+    Process,
+    /// A USB device attached to the live machine.
+    UsbDevice,
+    /// A PCI device of the live machine.
+    PciDevice,
 }
 
 impl ArtifactKind {
@@ -103,6 +113,11 @@ impl ArtifactKind {
             Self::Installer => "installer",
             Self::MobileApp => "mobile-app",
             Self::PackageFile => "package-file",
+            Self::SystemdUnit => "systemd-unit",
+            Self::KernelModule => "kernel-module",
+            Self::Process => "process",
+            Self::UsbDevice => "usb-device",
+            Self::PciDevice => "pci-device",
         }
     }
 
@@ -117,14 +132,19 @@ impl ArtifactKind {
             | Self::AppBundle
             | Self::Installer
             | Self::MobileApp
-            | Self::PackageFile => None,
+            | Self::PackageFile
+            | Self::SystemdUnit
+            | Self::KernelModule
+            | Self::Process
+            | Self::UsbDevice
+            | Self::PciDevice => None,
             _ => Some(self.as_str()),
         }
     }
 
     /// Whether artifacts of this kind are installed or shipped software (rather than hardware).
     pub fn is_software(self) -> bool {
-        true
+        !matches!(self, Self::UsbDevice | Self::PciDevice)
     }
 }
 
