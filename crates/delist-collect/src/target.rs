@@ -320,4 +320,17 @@ mod tests {
         assert!(Target::parse("bogus:x").expect_err("unknown").0.contains("unknown target scheme"));
         assert!(Target::parse("rootfs:/definitely/not/here").expect_err("missing").0.contains("cannot read"));
     }
+
+    #[test]
+    fn a_running_program_is_not_reported_twice() {
+        use delist_core::{Artifact, ArtifactKind};
+        let mut out = crate::Output::default();
+        let paths: std::collections::BTreeSet<String> = ["/opt/x/bin/x".to_string()].into();
+        let mut skip = SkipFiles { inner: &mut out, paths: &paths };
+        skip.push(Artifact::new(ArtifactKind::Executable, "x", "/opt/x/bin/x", "live"));
+        skip.push(Artifact::new(ArtifactKind::Executable, "y", "/opt/x/bin/y", "live"));
+        skip.push(Artifact::new(ArtifactKind::Deb, "x", "/opt/x/bin/x", "live"));
+        let names: Vec<&str> = out.artifacts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["y", "x"]);
+    }
 }

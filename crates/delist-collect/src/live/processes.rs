@@ -56,13 +56,16 @@ pub fn collect(proc_root: &Path, target: &str, out: &mut dyn Sink) -> std::colle
         let mut a = Artifact::new(ArtifactKind::Process, name, exe.as_str(), target)
             .field("process.exe", exe.as_str(), Role::Identifier(IdKind::InstallPath))
             .field("process.file", exe.rsplit('/').next().unwrap_or(exe), Role::Identifier(IdKind::Process));
-        let pids: Vec<String> = p.pids.iter().map(u32::to_string).collect();
+        let mut pids = p.pids.clone();
+        pids.sort_unstable();
+        let pids: Vec<String> = pids.iter().map(u32::to_string).collect();
         a = a.field("process.pids", pids.join(" "), Role::Other);
         if p.deleted {
             a = a.field("process.deleted", "true", Role::Other);
         }
-        match Region::open(&p.handle) {
-            Ok(file) => match files::inspect(&formats, &file, Place { path: exe, target, depth: 0 }) {
+        // A process that ended, or another user's without privileges: nothing to read.
+        if let Ok(file) = Region::open(&p.handle) {
+            match files::inspect(&formats, &file, Place { path: exe, target, depth: 0 }) {
                 Some(Ok(found)) => {
                     if let Some(f) = found.into_iter().next() {
                         a = merge(a, f);
@@ -70,9 +73,7 @@ pub fn collect(proc_root: &Path, target: &str, out: &mut dyn Sink) -> std::colle
                 }
                 Some(Err(e)) => out.error(exe, e),
                 None => {}
-            },
-            // The process ended, or it is another user's: nothing to read.
-            Err(_) => {}
+            }
         }
         out.push(a);
     }
