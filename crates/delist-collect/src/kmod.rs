@@ -9,8 +9,8 @@
 //! DKMS and vendor packages put theirs under `updates/`, `extra/` or `misc/`, all read here.
 //!
 //! The `.modinfo` parser is a pure function of the module's bytes (goblin reads the section
-//! headers), fuzzed by the `container` target's neighbour `elf`; decompression is bounded. It
-//! never loads a module or runs modinfo.
+//! headers; fuzz target `live`); decompression is bounded. It never loads a module or runs
+//! modinfo.
 
 use crate::files::archive::{Codec, read_capped};
 use crate::{Collector, Context, Sink, root::join};
@@ -189,5 +189,25 @@ mod tests {
         );
         assert!(modinfo(b"\x7fELF garbage").is_err());
         assert!(modinfo(b"").is_err());
+    }
+
+    #[test]
+    fn the_fixture_module_and_broken_copies() {
+        let ko = include_bytes!("../tests/fixtures/live/root/lib/modules/6.1.0-fixture/updates/dkms/klfixture.ko");
+        let info = modinfo(ko).expect("modinfo");
+        assert!(info.contains(&("author".into(), "AO Kaspersky Lab".into())), "{info:?}");
+        for len in 0..ko.len() {
+            assert!(modinfo(&ko[..len]).is_err() || len > 64, "cut at {len}");
+        }
+        let mut flipped = ko.to_vec();
+        for i in (0..flipped.len()).step_by(61) {
+            flipped[i] ^= 0x55;
+            let _ = modinfo(&flipped);
+        }
+        let xz = include_bytes!("../tests/fixtures/live/root/lib/modules/6.1.0-fixture/extra/klfixture-xz.ko.xz");
+        let info = unpack("klfixture-xz.ko.xz", xz.to_vec()).and_then(|b| modinfo(&b)).expect("xz");
+        assert!(info.contains(&("name".into(), "klfixture_xz".into())));
+        assert!(unpack("x.ko.xz", xz[..xz.len() / 2].to_vec()).is_err());
+        assert!(unpack("x.ko.gz", b"plain".to_vec()).is_err());
     }
 }

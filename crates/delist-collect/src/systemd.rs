@@ -7,8 +7,8 @@
 //! (matched against the catalog's `service` names). `Description=` is kept as text, never
 //! evidence. Units reached by two names (a link in `/etc` to a file in `/lib`, `/lib` linked to
 //! `/usr/lib`) are read once; a masked unit (a link to `/dev/null`) is not a file and is skipped.
-//! The parser is a pure function of the unit's text (fuzzed with the `container` corpus's
-//! neighbour, `package_dbs`). It never starts, stops or asks systemd anything.
+//! The parser is a pure function of the unit's text (fuzz target `live`). It never starts,
+//! stops or asks systemd anything.
 
 use crate::{Collector, Context, Sink, root::join};
 use delist_core::{Artifact, ArtifactKind, IdKind, Role};
@@ -86,45 +86,41 @@ impl Collector for Systemd {
     }
 
     fn collect(&self, cx: &Context<'_>, out: &mut dyn Sink) {
-        let mut seen = Vec::new();
+        let mut units: Vec<(String, String, Option<std::path::PathBuf>)> = Vec::new();
         for dir in DIRS {
             if !cx.root.is_dir(dir) {
                 continue;
             }
-            let entries = match cx.root.read_dir(dir, MAX_ENTRIES) {
-                Ok(e) => e,
-                Err(e) => {
-                    out.error(dir, format!("cannot list: {e}"));
+            match cx.root.read_dir(dir, MAX_ENTRIES) {
+                Ok(entries) => {
+                    for e in entries.into_iter().filter(|e| e.is_file && SUFFIXES.iter().any(|s| e.name.ends_with(s))) {
+                        let path = join(dir, &e.name);
+                        let id = cx.root.identity(&path).ok();
+                        units.push((path, e.name, id));
+                    }
+                }
+                Err(e) => out.error(dir, format!("cannot list: {e}")),
+            }
+        }
+        // A unit where it lives, under its own name, before the links (aliases, enablement in
+        // /etc) that point to it: one artifact, named and placed as the file is.
+        units.sort_by_key(|(path, _, id)| !id.as_ref().is_some_and(|i| i.ends_with(path.trim_start_matches('/'))));
+        let mut seen = Vec::new();
+        for (path, name, id) in units {
+            if let Some(id) = id {
+                if seen.contains(&id) {
+                    continue;
+                }
+                seen.push(id);
+            }
+            let text = match cx.root.read_text(&path, MAX_UNIT) {
+                Ok(t) => t,
+                Err(err) => {
+                    out.error(&path, format!("cannot read unit: {err}"));
                     continue;
                 }
             };
-            let mut units: Vec<(String, &str, Option<std::path::PathBuf>)> = entries
-                .iter()
-                .filter(|e| e.is_file && SUFFIXES.iter().any(|s| e.name.ends_with(s)))
-                .map(|e| {
-                    let path = join(dir, &e.name);
-                    let id = cx.root.identity(&path).ok();
-                    (path, e.name.as_str(), id)
-                })
-                .collect();
-            // A unit under its own name before the aliases that link to it.
-            units.sort_by_key(|(_, name, id)| id.as_ref().and_then(|i| i.file_name()).is_some_and(|f| f != *name));
-            for (path, name, id) in units {
-                if let Some(id) = id {
-                    if seen.contains(&id) {
-                        continue;
-                    }
-                    seen.push(id);
-                }
-                let text = match cx.root.read_text(&path, MAX_UNIT) {
-                    Ok(t) => t,
-                    Err(err) => {
-                        out.error(&path, format!("cannot read unit: {err}"));
-                        continue;
-                    }
-                };
-                out.push(artifact(name, &parse(&text), &path, cx.target));
-            }
+            out.push(artifact(&name, &parse(&text), &path, cx.target));
         }
     }
 }

@@ -197,3 +197,18 @@ fn a_record_is_attributed_to_the_layer_that_introduced_it() {
     let got = layers_of(vec![file(&s2), gzip(&file(&s3))]);
     assert_eq!(got, [("hello".into(), l(1))]);
 }
+
+#[test]
+fn units_and_modules_inside_an_image() {
+    let unit = b"[Service]\nExecStart=/opt/kaspersky/kesl/libexec/kesl --daemon\n";
+    let l1 = tar(&[("lib/systemd/system/kesl.service", b'0', unit, "")]);
+    let l2 = tar(&[("etc/systemd/system/alias.service", b'2', b"", "/lib/systemd/system/kesl.service")]);
+    let (img, _) = image(vec![l1, gzip(&l2)]);
+    let mut out = Output::default();
+    let opts = WalkOptions { enabled: false, ..WalkOptions::default() };
+    collect_image(img, Path::new("/img.tar"), "oci:/img", &opts, &mut out, &|_| {});
+    let units: Vec<(&str, &str, Option<&str>)> =
+        out.artifacts.iter().map(|a| (a.name.as_str(), a.path.as_str(), a.layer.as_deref())).collect();
+    // The alias in layer 2 is the same unit: read once, under its own name, from layer 1.
+    assert_eq!(units, [("kesl.service", "/lib/systemd/system/kesl.service", Some("sha256:l1"))]);
+}
