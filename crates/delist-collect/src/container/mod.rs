@@ -15,6 +15,15 @@
 //!
 //! It must never extract an image to disk or write anything: see [`layers`] for how reads are
 //! served in place and how memory stays bounded.
+//!
+//! Measured (`bench/container.sh`, release build, 2 shared cores: a `docker save` archive of
+//! this machine's /usr/share and /usr/bin, 54,909 entries in layer 1, half its directories
+//! whited out in layer 2): uncompressed layers (1.1 GB) 0.38 s and 24 MB peak; gzip layers
+//! (484 MB) 9.7 s, 122 MB; zstd (421 MB) 10.6 s, 182 MB. The time of compressed layers is
+//! decompression (the walk streams each layer once; each database file a collector reads costs a
+//! decompression up to its offset); their peak is the path index plus the largest file a format
+//! claimed (a 99 MB ELF, held whole because a compressed stream cannot be read backwards) — never
+//! a whole layer.
 
 pub mod docker;
 pub mod layers;
