@@ -212,3 +212,32 @@ fn units_and_modules_inside_an_image() {
     // The alias in layer 2 is the same unit: read once, under its own name, from layer 1.
     assert_eq!(units, [("kesl.service", "/lib/systemd/system/kesl.service", Some("sha256:l1"))]);
 }
+
+#[test]
+fn docker_25_archives_name_layers_by_blob_path() {
+    // `docker save` since Docker 25: an OCI layout, plus a manifest.json naming blob paths.
+    let layer = gzip(&tar(&[("var/lib/dpkg/status", b'0', KESL, "")]));
+    let hex = "ab".repeat(32);
+    let blob = format!("blobs/sha256/{hex}");
+    let manifest =
+        format!(r#"[{{"Config":"blobs/sha256/{}","RepoTags":["x:1"],"Layers":["{blob}"]}}]"#, "cd".repeat(32));
+    let config = format!(r#"{{"rootfs":{{"type":"layers","diff_ids":["sha256:{}"]}}}}"#, "ef".repeat(32));
+    let outer = tar(&[
+        ("oci-layout", b'0', br#"{"imageLayoutVersion":"1.0.0"}"#, ""),
+        ("manifest.json", b'0', manifest.as_bytes(), ""),
+        (&format!("blobs/sha256/{}", "cd".repeat(32)), b'0', config.as_bytes(), ""),
+        (&blob, b'0', &layer, ""),
+    ]);
+    let t = tempfile::tempdir().expect("tempdir");
+    let p = t.path().join("img.tar");
+    std::fs::write(&p, &outer).expect("write");
+    assert_eq!(sniff_archive(&p), Some(Format::DockerArchive));
+    let mut out = Output::default();
+    let opts = WalkOptions { enabled: false, ..WalkOptions::default() };
+    collect(Format::DockerArchive, &p, "docker-archive:x", &opts, &mut out, &|_| {});
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let got: Vec<(&str, Option<&str>)> = out.artifacts.iter().map(|a| (a.name.as_str(), a.layer.as_deref())).collect();
+    assert_eq!(got, [("kesl", Some(format!("sha256:{}", "ef".repeat(32)).as_str()))]);
+    // Nothing was written beside the archive.
+    assert_eq!(std::fs::read_dir(t.path()).expect("list").count(), 1);
+}
