@@ -28,11 +28,38 @@ const MAX_MODULE: u64 = 64 << 20;
 
 /// The `key=value` strings of an ELF's `.modinfo` section, in order.
 pub fn modinfo(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
-    let elf = goblin::elf::Elf::parse(bytes).map_err(|e| format!("not an ELF kernel module: {e}"))?;
-    let sh = elf
-        .section_headers
+    use goblin::container::{Container, Ctx};
+    use goblin::elf::{Elf, SectionHeader};
+    // Only the header, the section headers and their names are parsed (goblin bounds the count
+    // by the file's size): a module's symbols and relocations are not needed.
+    let h = Elf::parse_header(bytes).map_err(|e| format!("not an ELF kernel module: {e}"))?;
+    let container = if h.e_ident.get(goblin::elf::header::EI_CLASS) == Some(&goblin::elf::header::ELFCLASS64) {
+        Container::Big
+    } else {
+        Container::Little
+    };
+    let le = goblin::container::Endian::from(
+        h.e_ident.get(goblin::elf::header::EI_DATA) != Some(&goblin::elf::header::ELFDATA2MSB),
+    );
+    let ctx = Ctx::new(container, le);
+    let off = usize::try_from(h.e_shoff).map_err(|_| "bad section header offset")?;
+    let shdrs = SectionHeader::parse(bytes, off, usize::from(h.e_shnum), ctx)
+        .map_err(|e| format!("not an ELF kernel module: section headers: {e}"))?;
+    let names = shdrs.get(usize::from(h.e_shstrndx)).ok_or("no section name table: not a kernel module")?;
+    let names_at = usize::try_from(names.sh_offset).map_err(|_| "bad section name table")?;
+    let names_len = usize::try_from(names.sh_size).map_err(|_| "bad section name table")?;
+    let names = names_at
+        .checked_add(names_len)
+        .and_then(|end| bytes.get(names_at..end))
+        .ok_or("section name table runs past the end of the file")?;
+    let name_of = |s: &SectionHeader| {
+        let at = usize::try_from(s.sh_name).ok()?;
+        let rest = names.get(at..)?;
+        rest.split(|b| *b == 0).next()
+    };
+    let sh = shdrs
         .iter()
-        .find(|s| elf.shdr_strtab.get_at(s.sh_name) == Some(".modinfo"))
+        .find(|s| name_of(s) == Some(b".modinfo".as_slice()))
         .ok_or("no .modinfo section: not a kernel module")?;
     let start = usize::try_from(sh.sh_offset).map_err(|_| "bad .modinfo offset")?;
     let len = usize::try_from(sh.sh_size).map_err(|_| "bad .modinfo size")?;

@@ -57,6 +57,13 @@ pub fn layers(store: &Store) -> Result<(Vec<Layer>, Option<String>), String> {
     let m = manifests.first().ok_or("manifest.json: no image in it")?;
     let note = (manifests.len() > 1)
         .then(|| format!("manifest.json holds {} images: only the first ({}) was read", manifests.len(), m.config));
+    if m.layers.len() > super::layers::MAX_LAYERS {
+        return Err(format!(
+            "manifest.json: {} layers, more than {}: refused",
+            m.layers.len(),
+            super::layers::MAX_LAYERS
+        ));
+    }
     let ids = store.read(&m.config, MAX_JSON).and_then(|c| diff_ids(&c)).unwrap_or_default();
     let mut out = Vec::with_capacity(m.layers.len());
     for (i, name) in m.layers.iter().enumerate() {

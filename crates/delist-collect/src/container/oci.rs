@@ -109,6 +109,13 @@ pub fn layers(store: &Store) -> Result<(Vec<Layer>, Option<String>), String> {
     let mut note = None;
     for _ in 0..=MAX_NESTING {
         if let Some(layers) = &doc.layers {
+            if layers.len() > super::layers::MAX_LAYERS {
+                return Err(format!(
+                    "manifest: {} layers, more than {}: refused",
+                    layers.len(),
+                    super::layers::MAX_LAYERS
+                ));
+            }
             let ids = match &doc.config {
                 Some(c) => store.read(&blob_path(&c.digest)?, MAX_JSON).and_then(|b| diff_ids(&b)).unwrap_or_default(),
                 None => Vec::new(),
