@@ -53,8 +53,7 @@ pub fn modinfo(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
         .and_then(|end| bytes.get(names_at..end))
         .ok_or("section name table runs past the end of the file")?;
     let name_of = |s: &SectionHeader| {
-        let at = usize::try_from(s.sh_name).ok()?;
-        let rest = names.get(at..)?;
+        let rest = names.get(s.sh_name..)?;
         rest.split(|b| *b == 0).next()
     };
     let sh = shdrs
