@@ -11,9 +11,10 @@
 //! image would also be a second copy of whatever the image hides. Memory is bounded instead:
 //! the view holds one small record per path (never file contents); a file in an uncompressed
 //! layer is read in place by `pread` at its offset in the archive; a file in a compressed layer
-//! (gzip/zstd have no random access) is found by decompressing the layer from its start and
-//! skipping to the file's offset, one read per file a collector asks for, with a small cache
-//! ([`CACHE_BYTES`]) of what was read. The file walk does not pay that: it streams each layer
+//! (gzip/zstd have no random access) is read through one decompressor kept where the last read
+//! stopped (restarted from the layer's start only to go back); a miss also reads ahead the small
+//! files beside the one asked for (collectors read whole directories: units, `status.d`), and
+//! what was read is kept in a bounded cache ([`CACHE_BYTES`]). The file walk does not pay that: it streams each layer
 //! once ([`super::walk`]).
 //!
 //! Hostile layers: an entry with an absolute path or a `..` component, or a hard link to
@@ -140,6 +141,32 @@ impl FileView for Region {
     }
 }
 
+/// Reads a [`Region`] from its start, owning it (so a decoder over it can be kept).
+struct OwnedReader {
+    region: Region,
+    pos: u64,
+}
+
+impl Read for OwnedReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = buf.len().min(64 * 1024);
+        let data = self.region.read_at(self.pos, want)?;
+        let n = data.len().min(want);
+        buf.get_mut(..n).ok_or_else(|| io::Error::other("short buffer"))?.copy_from_slice(data.get(..n).unwrap_or(&[]));
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// A decompressor left where the last read of a compressed layer stopped: reads in ascending
+/// order of offset (the order of a tar, and mostly of a sorted directory) cost one pass over
+/// the layer, not one per file.
+struct Cursor {
+    layer: usize,
+    pos: u64,
+    reader: Box<dyn Read + Send>,
+}
+
 /// One layer: its id (the diff id from the image config where known, else the blob digest),
 /// its bytes and their compression.
 #[derive(Debug)]
@@ -173,21 +200,15 @@ impl Layer {
         })
     }
 
-    /// `size` bytes at `data_at` of the uncompressed tar.
-    fn read(&self, data_at: u64, size: u64) -> io::Result<Vec<u8>> {
-        match self.codec {
-            None => self.region.sub(data_at, size)?.read_all(size),
-            Some(c) => {
-                let mut r = c.decoder(ViewReader::new(&self.region, 0, self.region.len))?;
-                discard(&mut r, data_at)?;
-                let mut out = Vec::new();
-                r.take(size).read_to_end(&mut out)?;
-                if (out.len() as u64) < size {
-                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "layer ends inside the file"));
-                }
-                Ok(out)
-            }
-        }
+    /// `size` bytes at `data_at` of an uncompressed layer's tar.
+    fn read_plain(&self, data_at: u64, size: u64) -> io::Result<Vec<u8>> {
+        self.region.sub(data_at, size)?.read_all(size)
+    }
+
+    /// The decompressed tar from its start, owning what it reads (kept between reads).
+    fn decoder(&self) -> io::Result<Box<dyn Read + Send>> {
+        let c = self.codec.ok_or_else(|| io::Error::other("not a compressed layer"))?;
+        c.decoder_send(OwnedReader { region: self.region.clone(), pos: 0 })
     }
 
     /// The region of an entry of an uncompressed layer (read in place).
@@ -354,6 +375,7 @@ pub struct Image {
     pub layers: Vec<Layer>,
     pub changes: Vec<Vec<Change>>,
     cache: Mutex<Cache>,
+    cursor: Mutex<Option<Cursor>>,
 }
 
 impl std::fmt::Debug for Image {
@@ -377,21 +399,14 @@ impl Image {
             changes.push(c);
             problems.extend(p.into_iter().map(|(path, e)| (path, format!("layer {}: {e}", l.digest))));
         }
-        Ok((Self { layers, changes, cache: Mutex::new(Cache::default()) }, problems))
+        Ok((Self { layers, changes, cache: Mutex::new(Cache::default()), cursor: Mutex::new(None) }, problems))
     }
 
-    /// The bytes of a file node of layer `layer`.
-    pub fn read(&self, layer: usize, data_at: u64, size: u64) -> io::Result<Arc<Vec<u8>>> {
-        let l = self.layers.get(layer).ok_or_else(|| io::Error::other("no such layer"))?;
-        if !l.compressed() {
-            return l.read(data_at, size).map(Arc::new);
-        }
-        if let Ok(c) = self.cache.lock()
-            && let Some(b) = c.files.get(&(layer, data_at))
-        {
-            return Ok(Arc::clone(b));
-        }
-        let b = Arc::new(l.read(data_at, size)?);
+    fn cached(&self, layer: usize, data_at: u64) -> Option<Arc<Vec<u8>>> {
+        self.cache.lock().ok()?.files.get(&(layer, data_at)).cloned()
+    }
+
+    fn keep(&self, layer: usize, data_at: u64, b: &Arc<Vec<u8>>) {
         if let Ok(mut c) = self.cache.lock() {
             if c.bytes.saturating_add(b.len()) > CACHE_BYTES {
                 c.files.clear();
@@ -399,12 +414,97 @@ impl Image {
             }
             if b.len() <= CACHE_BYTES {
                 c.bytes += b.len();
-                c.files.insert((layer, data_at), Arc::clone(&b));
+                c.files.insert((layer, data_at), Arc::clone(b));
             }
         }
-        Ok(b)
+    }
+
+    /// Reads files of one compressed layer, `(data_at, size)` in ascending order of offset,
+    /// through the kept decompressor (restarted from the layer's start only when asked to go
+    /// back), caching each.
+    fn read_compressed(&self, layer: usize, files: &[(u64, u64)]) -> io::Result<()> {
+        let l = self.layers.get(layer).ok_or_else(|| io::Error::other("no such layer"))?;
+        let mut guard = self.cursor.lock().map_err(|_| io::Error::other("layer reader poisoned"))?;
+        for &(data_at, size) in files {
+            if self.cached(layer, data_at).is_some() {
+                continue;
+            }
+            let reuse = guard.as_ref().is_some_and(|c| c.layer == layer && c.pos <= data_at);
+            if !reuse {
+                *guard = Some(Cursor { layer, pos: 0, reader: l.decoder()? });
+            }
+            let Some(c) = guard.as_mut() else { continue };
+            // A failed read leaves the decompressor somewhere unknown: start over next time.
+            let got = (|| {
+                discard(&mut c.reader, data_at - c.pos)?;
+                let mut out = Vec::new();
+                (&mut c.reader).take(size).read_to_end(&mut out)?;
+                if (out.len() as u64) < size {
+                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "layer ends inside the file"));
+                }
+                Ok(out)
+            })();
+            match got {
+                Ok(out) => {
+                    c.pos = data_at + size;
+                    self.keep(layer, data_at, &Arc::new(out));
+                }
+                Err(e) => {
+                    *guard = None;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The bytes of a file node of layer `layer`.
+    pub fn read(&self, layer: usize, data_at: u64, size: u64) -> io::Result<Arc<Vec<u8>>> {
+        let l = self.layers.get(layer).ok_or_else(|| io::Error::other("no such layer"))?;
+        if !l.compressed() {
+            return l.read_plain(data_at, size).map(Arc::new);
+        }
+        if let Some(b) = self.cached(layer, data_at) {
+            return Ok(b);
+        }
+        self.read_compressed(layer, &[(data_at, size)])?;
+        // Not kept only when larger than the whole cache: read it for this caller alone.
+        match self.cached(layer, data_at) {
+            Some(b) => Ok(b),
+            None => {
+                let mut r = l.decoder()?;
+                discard(&mut r, data_at)?;
+                let mut out = Vec::new();
+                r.take(size).read_to_end(&mut out)?;
+                Ok(Arc::new(out))
+            }
+        }
+    }
+
+    /// Reads ahead the small files of a compressed layer that a collector is likely to ask for
+    /// next (the siblings of the file it asked for), in one ascending pass.
+    pub fn prefetch(&self, layer: usize, mut files: Vec<(u64, u64)>) {
+        if !self.layers.get(layer).is_some_and(Layer::compressed) {
+            return;
+        }
+        files.sort_unstable();
+        let mut budget = PREFETCH_BYTES;
+        files.retain(|(_, size)| {
+            let ok = *size <= PREFETCH_FILE && *size <= budget;
+            if ok {
+                budget -= size;
+            }
+            ok
+        });
+        // Errors surface when the file itself is read.
+        let _ = self.read_compressed(layer, &files);
     }
 }
+
+/// The largest sibling file read ahead.
+const PREFETCH_FILE: u64 = 1 << 20;
+/// Bytes read ahead for one miss.
+const PREFETCH_BYTES: u64 = 16 << 20;
 
 /// The image as it is after layers `0..=upto`: what a container started from it sees.
 pub struct View {
@@ -556,7 +656,29 @@ impl View {
                 format!("file is {size} bytes, over the {cap}-byte limit"),
             ));
         }
+        if self.image.layers.get(layer).is_some_and(Layer::compressed) && self.image.cached(layer, data_at).is_none() {
+            self.image.prefetch(layer, self.siblings(path, layer, data_at, size));
+        }
         self.image.read(layer, data_at, size).map(|b| b.as_ref().clone())
+    }
+
+    /// The file itself and the regular files beside it that come from the same layer.
+    fn siblings(&self, path: &str, layer: usize, data_at: u64, size: u64) -> Vec<(u64, u64)> {
+        let mut out = vec![(data_at, size)];
+        let Ok(key) = self.resolve(path) else { return out };
+        let dir = match key.rsplit_once('/') {
+            Some(("", _)) | None => "/".to_string(),
+            Some((d, _)) => format!("{d}/"),
+        };
+        for (k, n) in self.merged.range(dir.clone()..).take_while(|(k, _)| k.starts_with(&dir)).take(100_000) {
+            if k.get(dir.len()..).is_some_and(|rest| !rest.contains('/'))
+                && n.layer == layer
+                && let NodeKind::File { data_at, size } = n.kind
+            {
+                out.push((data_at, size));
+            }
+        }
+        out
     }
 
     /// The names directly inside a directory, sorted, with whether each is a directory or a

@@ -16,14 +16,20 @@
 //! It must never extract an image to disk or write anything: see [`layers`] for how reads are
 //! served in place and how memory stays bounded.
 //!
-//! Measured (`bench/container.sh`, release build, 2 shared cores: a `docker save` archive of
-//! this machine's /usr/share and /usr/bin, 54,909 entries in layer 1, half its directories
-//! whited out in layer 2): uncompressed layers (1.1 GB) 0.38 s and 24 MB peak; gzip layers
-//! (484 MB) 9.7 s, 122 MB; zstd (421 MB) 10.6 s, 182 MB. The time of compressed layers is
-//! decompression (the walk streams each layer once; each database file a collector reads costs a
-//! decompression up to its offset); their peak is the path index plus the largest file a format
-//! claimed (a 99 MB ELF, held whole because a compressed stream cannot be read backwards) — never
-//! a whole layer.
+//! Measured (`bench/container.sh`, release build, 2 cores shared with other jobs; layer 2 whites
+//! out half of layer 1's top directories):
+//!
+//! | layer 1 | entries | plain | gzip | zstd |
+//! |---|---|---|---|---|
+//! | /usr/share + /usr/bin | 55,310 | 1.1 GB: 1.1 s, 31 MB | 0.5 GB: 13.4 s, 129 MB | 0.4 GB: 14.3 s, 190 MB |
+//! | /usr | ~170,000 | 6.3 GB: 10.1 s, 86 MB | 2.5 GB: 69 s, 223 MB | 2.1 GB: 83 s, 305 MB |
+//!
+//! The time of compressed layers is decompression: the walk streams each layer once, and the
+//! files collectors read go through one kept decompressor with read-ahead of their siblings
+//! (without it, 130 systemd units in a 2.5 GB gzip layer cost one decompression each: 855 s).
+//! Peak memory is the path index, the read cache ([`layers::CACHE_BYTES`]) and the largest file a
+//! format claimed in a compressed layer (a 99 MB ELF, held whole because a compressed stream
+//! cannot be read backwards) — never a whole layer.
 
 pub mod docker;
 pub mod layers;
