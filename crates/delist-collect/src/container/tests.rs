@@ -241,3 +241,16 @@ fn docker_25_archives_name_layers_by_blob_path() {
     // Nothing was written beside the archive.
     assert_eq!(std::fs::read_dir(t.path()).expect("list").count(), 1);
 }
+
+#[test]
+fn compressed_layers_read_right_in_any_order() {
+    let names: Vec<String> = (0..40).map(|i| format!("d{}/f{i:02}", i % 3)).collect();
+    let bodies: Vec<Vec<u8>> = (0..40u8).map(|i| vec![i; 100 + usize::from(i) * 37]).collect();
+    let entries: Vec<E<'_>> = names.iter().zip(&bodies).map(|(n, b)| (n.as_str(), b'0', b.as_slice(), "")).collect();
+    let v = view(vec![gzip(&tar(&entries))]);
+    // Backwards, forwards, and skipping about: each read gives that file's bytes.
+    let order: Vec<usize> = (0..40).rev().chain(0..40).chain((0..40).step_by(7)).collect();
+    for i in order {
+        assert_eq!(v.read(&format!("/{}", names[i]), 10_000).expect("read"), bodies[i], "{}", names[i]);
+    }
+}
