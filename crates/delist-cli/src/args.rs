@@ -245,6 +245,12 @@ pub struct ScanArgs {
     /// net: probes: allow ranges larger than a /16 (up to a /8).
     #[arg(long)]
     pub force: bool,
+    /// Where the live machine's /proc is (tests point it at a fixture tree).
+    #[arg(long = "proc-root", hide = true, value_name = "DIR")]
+    pub proc_root: Option<std::path::PathBuf>,
+    /// Where the live machine's /sys is (tests point it at a fixture tree).
+    #[arg(long = "sys-root", hide = true, value_name = "DIR")]
+    pub sys_root: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -227,6 +227,12 @@ fn collect(a: &ScanArgs, catalog: &Catalog, sink: &mut ScanSink<'_>) -> Result<V
     walk.check().map_err(|e| anyhow!("{e}"))?;
     for t in &mut targets {
         t.walk = walk.clone();
+        if let Some(p) = &a.proc_root {
+            t.live.proc = p.clone();
+        }
+        if let Some(s) = &a.sys_root {
+            t.live.sys = s.clone();
+        }
     }
     if targets.iter().any(|t| t.kind == delist_collect::target::TargetKind::Net) {
         let probe = delist_collect::network::probe::ProbeOptions {

@@ -129,7 +129,7 @@ impl Collector for Apk {
                 continue;
             }
             // `/lib` is a symlink to `usr/lib` on a merged `/usr`: one file, read once.
-            if let Ok(host) = cx.root.resolve(path) {
+            if let Ok(host) = cx.root.identity(path) {
                 if seen.contains(&host) {
                     continue;
                 }

@@ -12,12 +12,15 @@
 
 pub mod apk;
 pub mod browser;
+pub mod container;
 pub mod dpkg;
 pub mod feed;
 pub mod files;
 pub mod flatpak;
 pub mod homebrew;
 pub mod inventory;
+pub mod kmod;
+pub mod live;
 pub mod macos;
 pub mod network;
 pub mod pacman;
@@ -25,6 +28,7 @@ pub mod root;
 pub mod rpm;
 pub mod sbom;
 pub mod snap;
+pub mod systemd;
 pub mod target;
 pub mod truststore;
 pub mod walk;
@@ -105,5 +109,7 @@ pub fn all() -> Vec<Box<dyn Collector>> {
         Box::new(browser::firefox::Firefox),
         // Reads only a root holding Windows/System32/config.
         Box::new(windows::WindowsRegistry),
+        Box::new(systemd::Systemd),
+        Box::new(kmod::Kmod),
     ]
 }

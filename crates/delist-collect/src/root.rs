@@ -6,6 +6,11 @@
 //! FIFO must not block a scan), opens with `O_NOATIME` where the kernel allows so that scanning
 //! leaves no trace, and never reads more than the caller's cap.
 //!
+//! A root is either a host directory or the merged view of a container image's layers
+//! ([`crate::container::layers::View`]): collectors read both the same way. Inside an image no
+//! host path exists, so [`Root::resolve`] is an error there; [`Root::identity`] tells whether
+//! two paths name one file in either.
+//!
 //! It must never write, create, lock or execute anything.
 
 use std::fs::{File, Metadata, OpenOptions};
@@ -19,6 +24,8 @@ const MAX_LINK_HOPS: usize = 40;
 #[derive(Debug, Clone)]
 pub struct Root {
     base: PathBuf,
+    /// Set for a container image: every read goes to the merged view, never to `base`.
+    image: Option<std::sync::Arc<crate::container::layers::View>>,
 }
 
 /// A directory entry: its name and whether it is a directory or a regular file (after
@@ -36,7 +43,21 @@ fn io_err(kind: io::ErrorKind, msg: impl Into<String>) -> io::Error {
 
 impl Root {
     pub fn new(base: impl Into<PathBuf>) -> Self {
-        Self { base: base.into() }
+        Self { base: base.into(), image: None }
+    }
+
+    /// The merged layers of a container image; `archive` (the image's path) only names it.
+    pub fn image(archive: impl Into<PathBuf>, view: std::sync::Arc<crate::container::layers::View>) -> Self {
+        Self { base: archive.into(), image: Some(view) }
+    }
+
+    /// What `path` names after resolving symlinks: the host path, or in an image the resolved
+    /// path inside it. Two paths with one identity are one file (read it once).
+    pub fn identity(&self, path: &str) -> io::Result<PathBuf> {
+        match &self.image {
+            Some(v) => v.resolve(path).map(PathBuf::from),
+            None => self.resolve(path),
+        }
     }
 
     pub fn base(&self) -> &Path {
@@ -46,6 +67,9 @@ impl Root {
     /// The host path of a `/`-rooted path inside the target, with every symlink resolved
     /// relative to the target's root. `..` never climbs above the root.
     pub fn resolve(&self, path: &str) -> io::Result<PathBuf> {
+        if self.image.is_some() {
+            return Err(io_err(io::ErrorKind::Unsupported, "inside a container image: no host path"));
+        }
         let mut done: Vec<String> = Vec::new();
         let mut todo: Vec<String> = path.split('/').rev().filter(|c| !c.is_empty()).map(String::from).collect();
         let mut hops = 0;
@@ -94,10 +118,16 @@ impl Root {
     }
 
     pub fn is_file(&self, path: &str) -> bool {
+        if let Some(v) = &self.image {
+            return v.is_file(path);
+        }
         self.metadata(path).is_ok_and(|m| m.is_file())
     }
 
     pub fn is_dir(&self, path: &str) -> bool {
+        if let Some(v) = &self.image {
+            return v.is_dir(path);
+        }
         self.metadata(path).is_ok_and(|m| m.is_dir())
     }
 
@@ -132,6 +162,9 @@ impl Root {
     /// Reads a whole file of at most `cap` bytes; a larger file is an error, not a truncation,
     /// because half a database would be misread.
     pub fn read(&self, path: &str, cap: u64) -> io::Result<Vec<u8>> {
+        if let Some(v) = &self.image {
+            return v.read(path, cap);
+        }
         let (f, len) = self.open(path)?;
         if len > cap {
             return Err(io_err(io::ErrorKind::InvalidData, format!("file is {len} bytes, over the {cap}-byte limit")));
@@ -152,6 +185,9 @@ impl Root {
 
     /// The entries of a directory, sorted by name, at most `cap` of them.
     pub fn read_dir(&self, path: &str, cap: usize) -> io::Result<Vec<Entry>> {
+        if let Some(v) = &self.image {
+            return v.read_dir(path, cap);
+        }
         let host = self.resolve(path)?;
         let mut out = Vec::new();
         for e in std::fs::read_dir(&host)? {
@@ -205,7 +241,7 @@ impl Root {
     /// read once. Paths that cannot be resolved are kept (their reader reports them).
     pub fn unique_dirs(&self, mut dirs: Vec<String>) -> Vec<String> {
         let mut seen = std::collections::HashSet::new();
-        dirs.retain(|d| match self.resolve(d) {
+        dirs.retain(|d| match self.identity(d) {
             Ok(host) => seen.insert(host),
             Err(_) => true,
         });

@@ -36,6 +36,12 @@ pub enum TargetKind {
     Pcap,
     /// An active probe of a network range (`net:CIDR`).
     Net,
+    /// A `docker save` archive.
+    DockerArchive,
+    /// A tar of an OCI image layout.
+    OciArchive,
+    /// An OCI image layout directory.
+    OciLayout,
 }
 
 impl TargetKind {
@@ -52,6 +58,20 @@ impl TargetKind {
             Self::Macs => "macs",
             Self::Pcap => "pcap",
             Self::Net => "net",
+            Self::DockerArchive => "docker-archive",
+            Self::OciArchive => "oci-archive",
+            Self::OciLayout => "oci",
+        }
+    }
+
+    /// The image format of a container image target.
+    fn image(self) -> Option<crate::container::Format> {
+        use crate::container::Format;
+        match self {
+            Self::DockerArchive => Some(Format::DockerArchive),
+            Self::OciArchive => Some(Format::OciArchive),
+            Self::OciLayout => Some(Format::OciLayout),
+            _ => None,
         }
     }
 
@@ -77,6 +97,8 @@ pub struct Target {
     /// `--timeout`, ports, known paths) set by the CLI.
     pub net: Option<crate::network::probe::Cidr>,
     pub probe: crate::network::probe::ProbeOptions,
+    /// Where the live machine's `/proc` and `/sys` are (tests point them at fixture trees).
+    pub live: crate::live::Roots,
 }
 
 /// How many bytes of a file are read to tell what it is.
@@ -100,7 +122,7 @@ impl fmt::Display for TargetError {
 }
 
 /// Schemes CONTRACT names whose collectors this build does not have yet.
-const LATER: &[&str] = &["oci-archive", "docker-archive"];
+const LATER: &[&str] = &[];
 
 /// Top-level folders that make a directory an offline root filesystem.
 const ROOT_MARKERS: &[&str] = &["etc", "usr", "var", "Windows", "Applications"];
@@ -120,6 +142,7 @@ impl Target {
             walk: WalkOptions::default(),
             net: None,
             probe: Default::default(),
+            live: Default::default(),
         }
     }
 
@@ -139,6 +162,7 @@ impl Target {
                 walk: WalkOptions::default(),
                 net: Some(cidr),
                 probe: Default::default(),
+                live: Default::default(),
             });
         }
         let kind = match scheme {
@@ -151,6 +175,9 @@ impl Target {
             Some("leases") => Some(TargetKind::Leases),
             Some("macs") => Some(TargetKind::Macs),
             Some("pcap") => Some(TargetKind::Pcap),
+            Some("docker-archive") => Some(TargetKind::DockerArchive),
+            Some("oci-archive") => Some(TargetKind::OciArchive),
+            Some("oci") => Some(TargetKind::OciLayout),
             Some(s) if LATER.contains(&s) => {
                 return Err(TargetError(format!(
                     "{arg}: `{s}:` targets are not supported by this version of delist yet"
@@ -158,7 +185,7 @@ impl Target {
             }
             Some(s) => {
                 return Err(TargetError(format!(
-                    "{arg}: unknown target scheme `{s}:` (known: rootfs:, dir:, file:, sbom:, inventory:, nmap:, pcap:, leases:, macs:, net:, {})",
+                    "{arg}: unknown target scheme `{s}:` (known: rootfs:, dir:, file:, sbom:, inventory:, nmap:, pcap:, leases:, macs:, net:, docker-archive:, oci-archive:, oci:{})",
                     LATER.iter().map(|l| format!("{l}:")).collect::<Vec<_>>().join(", ")
                 )));
             }
@@ -173,11 +200,13 @@ impl Target {
                     if k == TargetKind::Sbom
                         || k == TargetKind::Inventory
                         || k.is_network_file()
-                        || k == TargetKind::File =>
+                        || k == TargetKind::File
+                        || k == TargetKind::DockerArchive
+                        || k == TargetKind::OciArchive =>
                 {
                     Err(TargetError(format!("{arg}: an {}: target is a file, not a directory", scheme.unwrap_or(""))))
                 }
-                Some(k) => Ok(Self {
+                Some(k) => Self::checked(Self {
                     input: arg.into(),
                     kind: k,
                     path,
@@ -185,10 +214,17 @@ impl Target {
                     walk: WalkOptions::default(),
                     net: None,
                     probe: Default::default(),
+                    live: Default::default(),
                 }),
                 None => {
-                    let k = if looks_like_root(&path) { TargetKind::Rootfs } else { TargetKind::Dir };
-                    Ok(Self {
+                    let k = if crate::container::is_layout(&path) {
+                        TargetKind::OciLayout
+                    } else if looks_like_root(&path) {
+                        TargetKind::Rootfs
+                    } else {
+                        TargetKind::Dir
+                    };
+                    Self::checked(Self {
                         input: arg.into(),
                         kind: k,
                         path,
@@ -196,6 +232,7 @@ impl Target {
                         walk: WalkOptions::default(),
                         net: None,
                         probe: Default::default(),
+                        live: Default::default(),
                     })
                 }
             };
@@ -208,7 +245,9 @@ impl Target {
                 if k == TargetKind::Sbom
                     || k == TargetKind::Inventory
                     || k.is_network_file()
-                    || k == TargetKind::File =>
+                    || k == TargetKind::File
+                    || k == TargetKind::DockerArchive
+                    || k == TargetKind::OciArchive =>
             {
                 k
             }
@@ -223,18 +262,26 @@ impl Target {
                     TargetKind::Nmap
                 } else if crate::inventory::sniff(&head) {
                     TargetKind::Inventory
+                } else if let Some(f) = crate::files::archive::is_tar_header(&head)
+                    .then(|| crate::container::sniff_archive(&path))
+                    .flatten()
+                {
+                    match f {
+                        crate::container::Format::DockerArchive => TargetKind::DockerArchive,
+                        _ => TargetKind::OciArchive,
+                    }
                 } else if crate::network::leases::detect(&head).is_some() {
                     TargetKind::Leases
                 } else if crate::files::formats().iter().any(|f| f.sniff(&head)) {
                     TargetKind::File
                 } else {
                     return Err(TargetError(format!(
-                        "{arg}: cannot tell what this file is from its content; name its kind (file:, sbom:, inventory:, nmap:, pcap:, leases:, macs:)"
+                        "{arg}: cannot tell what this file is from its content; name its kind (file:, sbom:, inventory:, nmap:, pcap:, leases:, macs:, docker-archive:, oci-archive:)"
                     )));
                 }
             }
         };
-        Ok(Self {
+        Self::checked(Self {
             input: arg.into(),
             kind,
             path,
@@ -242,7 +289,17 @@ impl Target {
             walk: WalkOptions::default(),
             net: None,
             probe: Default::default(),
+            live: Default::default(),
         })
+    }
+
+    /// A container image whose archive or manifests cannot be read is a target that cannot be
+    /// scanned (exit 2), not an empty one.
+    fn checked(self) -> Result<Self, TargetError> {
+        if let Some(f) = self.kind.image() {
+            crate::container::check(f, &self.path).map_err(|e| TargetError(format!("{}: {e}", self.input)))?;
+        }
+        Ok(self)
     }
 
     /// Runs every collector that applies to this target: the package databases of a root, then
@@ -264,7 +321,16 @@ impl Target {
             crate::walk::walk(&self.path, &label, self.kind, &self.walk, out, &tell)
         };
         match self.kind {
-            TargetKind::Live | TargetKind::Rootfs => {
+            TargetKind::Live => {
+                for c in all() {
+                    progress(c.id());
+                    c.collect(&cx, out);
+                }
+                let exes = crate::live::collect(&self.live, &label, out, progress);
+                // A running program's file is already reported as its process.
+                walk(&mut SkipFiles { inner: out, paths: &exes })
+            }
+            TargetKind::Rootfs => {
                 for c in all() {
                     progress(c.id());
                     c.collect(&cx, out);
@@ -313,7 +379,30 @@ impl Target {
                 crate::network::leases::collect_file(&self.path, &label, out);
                 WalkStats::default()
             }
+            TargetKind::DockerArchive | TargetKind::OciArchive | TargetKind::OciLayout => {
+                let format = self.kind.image().unwrap_or(crate::container::Format::OciLayout);
+                crate::container::collect(format, &self.path, &label, &self.walk, out, progress)
+            }
         }
+    }
+}
+
+/// A sink that drops the walk's artifacts for files already reported otherwise.
+struct SkipFiles<'a> {
+    inner: &'a mut dyn Sink,
+    paths: &'a std::collections::BTreeSet<String>,
+}
+
+impl Sink for SkipFiles<'_> {
+    fn push(&mut self, a: delist_core::Artifact) {
+        if a.kind == delist_core::ArtifactKind::Executable && self.paths.contains(&a.path) {
+            return;
+        }
+        self.inner.push(a);
+    }
+
+    fn push_error(&mut self, e: delist_core::ScanError) {
+        self.inner.push_error(e);
     }
 }
 
@@ -332,10 +421,25 @@ mod tests {
         std::fs::write(t.path().join("x.pkg"), b"xar!\0\x1c\0\x01").expect("write");
         assert_eq!(Target::parse(&format!("{p}/x.pkg")).expect("sniffed").kind, TargetKind::File);
         assert!(Target::parse(&format!("file:{p}")).expect_err("a dir").0.contains("not a directory"));
-        assert!(Target::parse("oci-archive:x.tar").expect_err("later").0.contains("not supported"));
         assert_eq!(Target::parse("net:10.0.0.0/24").expect("net").kind, TargetKind::Net);
         assert!(Target::parse("net:10.0.0.0/40").is_err());
+        // Detected as an OCI layout by its marker file; with no index.json it cannot be scanned.
+        std::fs::write(t.path().join("oci-layout"), r#"{"imageLayoutVersion": "1.0.0"}"#).expect("write");
+        assert!(Target::parse(&p).expect_err("layout").0.contains("index.json"));
         assert!(Target::parse("bogus:x").expect_err("unknown").0.contains("unknown target scheme"));
         assert!(Target::parse("rootfs:/definitely/not/here").expect_err("missing").0.contains("cannot read"));
+    }
+
+    #[test]
+    fn a_running_program_is_not_reported_twice() {
+        use delist_core::{Artifact, ArtifactKind};
+        let mut out = crate::Output::default();
+        let paths: std::collections::BTreeSet<String> = ["/opt/x/bin/x".to_string()].into();
+        let mut skip = SkipFiles { inner: &mut out, paths: &paths };
+        skip.push(Artifact::new(ArtifactKind::Executable, "x", "/opt/x/bin/x", "live"));
+        skip.push(Artifact::new(ArtifactKind::Executable, "y", "/opt/x/bin/y", "live"));
+        skip.push(Artifact::new(ArtifactKind::Deb, "x", "/opt/x/bin/x", "live"));
+        let names: Vec<&str> = out.artifacts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["y", "x"]);
     }
 }

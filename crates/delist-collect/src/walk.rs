@@ -119,13 +119,13 @@ pub struct WalkStats {
 }
 
 /// Compiled `--exclude` globs.
-struct Excludes {
+pub(crate) struct Excludes {
     paths: GlobSet,
     names: GlobSet,
 }
 
 impl Excludes {
-    fn new(globs: &[String]) -> Result<Self, String> {
+    pub(crate) fn new(globs: &[String]) -> Result<Self, String> {
         let mut paths = GlobSetBuilder::new();
         let mut names = GlobSetBuilder::new();
         for g in globs {
@@ -150,7 +150,7 @@ impl Excludes {
         Ok(Self { paths: build(paths)?, names: build(names)? })
     }
 
-    fn matches(&self, path: &str) -> bool {
+    pub(crate) fn matches(&self, path: &str) -> bool {
         let name = path.rsplit('/').next().unwrap_or(path);
         self.paths.is_match(path) || self.names.is_match(name)
     }

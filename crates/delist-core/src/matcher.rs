@@ -243,9 +243,14 @@ impl<'c> Matcher<'c> {
         while cur.len() > 1 && cur.ends_with('/') {
             cur = &cur[..cur.len() - 1];
         }
+        // `..` and `.` components make no ancestors: such a path is taken as written only.
+        let plain = !cur.split('/').any(|c| c == ".." || c == ".");
         while cur.starts_with('/') && cur.len() > 1 {
             if let Some(r) = self.exact.get(&(IdKind::InstallPath, cur.to_string())) {
                 out.extend(r.iter().copied());
+            }
+            if !plain {
+                break;
             }
             match cur.rfind('/') {
                 Some(i) if i > 0 => cur = &cur[..i],
@@ -787,6 +792,15 @@ pub fn remediation(a: &Artifact) -> Option<String> {
             let at = a.device.ip.as_deref().filter(|ip| ip != n).map(|ip| format!(" (at {ip})")).unwrap_or_default();
             format!("locate the device {n}{at}, take it off the network and replace it")
         }
+        ArtifactKind::SystemdUnit => {
+            format!("systemctl disable --now {n}, then uninstall the product that installed {}", a.path)
+        }
+        ArtifactKind::KernelModule => {
+            format!("modprobe -r {n}, then uninstall the product that ships the module and rebuild the initramfs")
+        }
+        ArtifactKind::Process => format!("stop {n} and uninstall the product its executable {} belongs to", a.path),
+        ArtifactKind::UsbDevice => format!("disconnect the USB device {n} ({}) and replace it", a.path),
+        ArtifactKind::PciDevice => format!("remove or replace the PCI device {n} ({})", a.path),
     })
 }
 

@@ -106,6 +106,16 @@ pub enum ArtifactKind {
     /// A device seen on a network (nmap, a capture, DHCP leases, the neighbour table, a probe).
     /// Its name is its MAC in lower-case colon form, or its IP where no MAC is known.
     NetworkDevice,
+    /// A systemd unit file.
+    SystemdUnit,
+    /// A Linux kernel module: an out-of-tree `.ko` file, or a module loaded on the live machine.
+    KernelModule,
+    /// A running process (live machine), by its executable.
+    Process,
+    /// A USB device attached to the live machine.
+    UsbDevice,
+    /// A PCI device of the live machine.
+    PciDevice,
 }
 
 impl ArtifactKind {
@@ -138,6 +148,11 @@ impl ArtifactKind {
             Self::WindowsService => "windows-service",
             Self::WindowsDriver => "windows-driver",
             Self::NetworkDevice => "network-device",
+            Self::SystemdUnit => "systemd-unit",
+            Self::KernelModule => "kernel-module",
+            Self::Process => "process",
+            Self::UsbDevice => "usb-device",
+            Self::PciDevice => "pci-device",
         }
     }
 
@@ -163,7 +178,12 @@ impl ArtifactKind {
             | Self::WindowsProgram
             | Self::WindowsService
             | Self::WindowsDriver
-            | Self::NetworkDevice => None,
+            | Self::NetworkDevice
+            | Self::SystemdUnit
+            | Self::KernelModule
+            | Self::Process
+            | Self::UsbDevice
+            | Self::PciDevice => None,
             _ => Some(self.as_str()),
         }
     }
@@ -171,7 +191,7 @@ impl ArtifactKind {
     /// Whether artifacts of this kind are installed or shipped software (rather than hardware).
     /// A product on a shelf may be either: its categories are the vendor's.
     pub fn is_software(self) -> bool {
-        !matches!(self, Self::Product | Self::NetworkDevice)
+        !matches!(self, Self::Product | Self::NetworkDevice | Self::UsbDevice | Self::PciDevice)
     }
 }
 
@@ -257,6 +277,9 @@ pub struct Artifact {
     /// (and absent from JSON) for every other kind of artifact.
     #[serde(flatten, default)]
     pub device: Device,
+    /// In a container image: the digest (`sha256:…`) of the layer that introduced the artifact.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub layer: Option<String>,
 }
 
 /// What delist knows of a device on a network, merged from every input of a scan that saw it.
@@ -343,6 +366,7 @@ impl Artifact {
             other_signers: Vec::new(),
             sha256: None,
             device: Device::default(),
+            layer: None,
         }
     }
 
@@ -480,6 +504,9 @@ pub struct ArtifactRef {
     /// A network device's MAC, IPs, hostname and banners, beside its name.
     #[serde(flatten, default)]
     pub device: Device,
+    /// In a container image: the digest of the layer that introduced the artifact.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub layer: Option<String>,
 }
 
 impl From<&Artifact> for ArtifactRef {
@@ -494,6 +521,7 @@ impl From<&Artifact> for ArtifactRef {
             signer: a.signer.clone(),
             sha256: a.sha256.clone(),
             device: a.device.clone(),
+            layer: a.layer.clone(),
         }
     }
 }

@@ -296,6 +296,7 @@ mod tests {
                 signer: None,
                 sha256: None,
                 device: Default::default(),
+                layer: None,
             },
             evidence: vec![Evidence {
                 field: "cyclonedx.purl".into(),

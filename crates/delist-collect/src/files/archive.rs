@@ -19,8 +19,11 @@ pub(crate) mod stream;
 mod tar;
 mod zip;
 
-pub(crate) use stream::{Codec, ViewReader, inflate_head, read_capped, read_capped_into};
-pub(crate) use tar::{Next as TarNext, Source as TarSource, for_each as tar_members};
+pub(crate) use stream::{Codec, ViewReader, discard, inflate_head, read_capped, read_capped_into};
+pub(crate) use tar::{
+    Kind as TarKind, Next as TarNext, Source as TarSource, for_each as tar_members, for_each_entry as tar_entries,
+    is_header as is_tar_header,
+};
 
 use super::{Bytes, FileFormat, FileView, HEAD, Inspection, Place};
 use delist_core::Artifact;

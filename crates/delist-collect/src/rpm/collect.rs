@@ -62,7 +62,7 @@ impl Collector for Rpm {
                 continue;
             }
             // /var/lib/rpm is often a symlink to /usr/lib/sysimage/rpm: read each file once.
-            if let Ok(host) = cx.root.resolve(path)
+            if let Ok(host) = cx.root.identity(path)
                 && !seen.insert(host)
             {
                 continue;

@@ -107,6 +107,19 @@ impl Codec {
         }
     }
 
+    /// A decompressing reader over `r` that can move between threads (kept between reads).
+    pub(crate) fn decoder_send(self, r: impl Read + Send + 'static) -> io::Result<Box<dyn Read + Send>> {
+        let r = io::BufReader::with_capacity(CHUNK, r);
+        Ok(match self {
+            Self::Gzip => Box::new(flate2::read::MultiGzDecoder::new(r)),
+            Self::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(r, true, XZ_MEM_KIB)),
+            Self::Zstd => Box::new(
+                ruzstd::decoding::StreamingDecoder::new(r)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}")))?,
+            ),
+        })
+    }
+
     /// A decompressing reader over `r`.
     pub(crate) fn decoder<'a>(self, r: impl Read + 'a) -> io::Result<Box<dyn Read + 'a>> {
         let r = io::BufReader::with_capacity(CHUNK, r);

@@ -117,6 +117,30 @@ fn pad(size: u64) -> u64 {
     (BLOCK as u64 - size % BLOCK as u64) % BLOCK as u64
 }
 
+/// What kind of entry a tar header describes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Kind {
+    File,
+    Dir,
+    /// A symbolic link and its target, as written.
+    Symlink(String),
+    /// A hard link and the archive path of the file it names, as written.
+    Hardlink(String),
+    /// Devices, FIFOs, GNU volume and sparse headers: nothing to read.
+    Other,
+}
+
+/// One entry of any kind, with the path exactly as written (for callers that must refuse
+/// absolute paths and `..`, which [`Member::name`] has already trimmed), and where its data
+/// starts in the (uncompressed) tar stream.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub raw_name: String,
+    pub kind: Kind,
+    pub size: u64,
+    pub data_at: u64,
+}
+
 /// Walks the members of a tar, calling `visit` for each regular one with a reader bounded to
 /// its data. At most `max_entries` headers are read: more is an error. An error from `visit`
 /// (a broken stream, a refused bomb) ends the walk with that error.
@@ -125,10 +149,27 @@ pub(crate) fn for_each(
     max_entries: usize,
     mut visit: impl FnMut(&Member, &mut dyn Read) -> Result<Next, String>,
 ) -> Result<(), String> {
+    for_each_entry(src, max_entries, |e, r| {
+        if e.kind != Kind::File {
+            return Ok(Next::Continue);
+        }
+        let name = e.raw_name.trim_start_matches("./").trim_start_matches('/').to_string();
+        visit(&Member { name, size: e.size }, r)
+    })
+}
+
+/// Walks every entry of a tar (files, directories, links), calling `visit` with a reader
+/// bounded to the entry's data (empty for all but regular files). What `visit` does not read is
+/// skipped. At most `max_entries` headers are read: more is an error.
+pub(crate) fn for_each_entry(
+    src: &mut Source<'_>,
+    max_entries: usize,
+    mut visit: impl FnMut(&Entry, &mut dyn Read) -> Result<Next, String>,
+) -> Result<(), String> {
     let mut pos: u64 = 0;
     let mut long_name: Option<String> = None;
-    let mut pax_path: Option<String> = None;
-    let mut pax_size: Option<u64> = None;
+    let mut long_link: Option<String> = None;
+    let mut pax = Pax::default();
     let mut entries = 0usize;
     let io = |what: &str, at: u64, e: io::Error| format!("{what} at byte {at}: {e}");
     loop {
@@ -151,7 +192,7 @@ pub(crate) fn for_each(
         if entries > max_entries {
             return Err(format!("more than {max_entries} entries: refused"));
         }
-        let size = match pax_size.take() {
+        let size = match pax.size.take() {
             Some(s) => s,
             None => size_field(block.get(124..136).unwrap_or(&[]))
                 .ok_or_else(|| format!("invalid tar header at byte {pos}: size field is not a number"))?,
@@ -161,8 +202,8 @@ pub(crate) fn for_each(
         let end = data_at.checked_add(size).and_then(|e| e.checked_add(pad(size)));
         let end = end.ok_or_else(|| format!("invalid tar header at byte {pos}: size {size} overflows"))?;
         match kind {
-            b'L' | b'x' => {
-                let cap = if kind == b'L' { MAX_LONG_NAME } else { MAX_PAX };
+            b'L' | b'K' | b'x' => {
+                let cap = if kind == b'x' { MAX_PAX } else { MAX_LONG_NAME };
                 let mut r = src.reader().take(size);
                 let data =
                     read_capped(&mut r, cap, "extended header").map_err(|e| io("tar extended header", data_at, e))?;
@@ -170,15 +211,22 @@ pub(crate) fn for_each(
                     return Err(format!("truncated: tar extended header at byte {data_at}"));
                 }
                 src.skip(pad(size)).map_err(|e| io("tar padding", data_at, e))?;
-                if kind == b'L' {
-                    long_name = Some(cstr(&data));
-                } else {
-                    let (path, sz) = parse_pax(&data);
-                    pax_path = path.or(pax_path);
-                    pax_size = sz;
+                match kind {
+                    b'L' => long_name = Some(cstr(&data)),
+                    b'K' => long_link = Some(cstr(&data)),
+                    _ => {
+                        let p = parse_pax(&data);
+                        pax.path = p.path.or(pax.path);
+                        pax.link = p.link.or(pax.link);
+                        pax.size = p.size;
+                    }
                 }
             }
-            b'0' | 0 | b'7' => {
+            // A pax global header applies to the archive, not to an entry.
+            b'g' => {
+                src.skip(size.saturating_add(pad(size))).map_err(|e| io("tar entry", data_at, e))?;
+            }
+            _ => {
                 let raw = if block.get(257..263) == Some(b"ustar\0") {
                     let prefix = cstr(block.get(345..500).unwrap_or(&[]));
                     let name = cstr(block.get(..100).unwrap_or(&[]));
@@ -186,32 +234,44 @@ pub(crate) fn for_each(
                 } else {
                     cstr(block.get(..100).unwrap_or(&[]))
                 };
-                let name = pax_path.take().or(long_name.take()).unwrap_or(raw);
-                let name = name.trim_start_matches("./").trim_start_matches('/').to_string();
-                let member = Member { name, size };
-                let mut r = src.reader().take(size);
-                let next = visit(&member, &mut r)?;
-                let left = r.limit();
+                let raw_name = pax.path.take().or(long_name.take()).unwrap_or(raw);
+                let link =
+                    pax.link.take().or(long_link.take()).unwrap_or_else(|| cstr(block.get(157..257).unwrap_or(&[])));
+                let kind = match kind {
+                    b'0' | 0 | b'7' => Kind::File,
+                    b'5' => Kind::Dir,
+                    b'2' => Kind::Symlink(link),
+                    b'1' => Kind::Hardlink(link),
+                    _ => Kind::Other,
+                };
+                // Only a regular file's data is handed over; others' bytes (if any) are skipped.
+                let readable = if kind == Kind::File { size } else { 0 };
+                let entry = Entry { raw_name, kind, size, data_at };
+                let mut r = src.reader().take(readable);
+                let next = visit(&entry, &mut r)?;
+                let left = r.limit() + (size - readable);
                 if let Next::Stop = next {
                     return Ok(());
                 }
                 src.skip(left.saturating_add(pad(size))).map_err(|e| io("tar member", data_at, e))?;
-            }
-            _ => {
-                // Directories, links, devices, FIFOs, GNU volume and sparse headers: no file to
-                // read. A pending long name or pax record belonged to this entry.
-                long_name = None;
-                pax_path = None;
-                src.skip(size.saturating_add(pad(size))).map_err(|e| io("tar entry", data_at, e))?;
             }
         }
         pos = end;
     }
 }
 
-/// `path` and `size` from pax records (`LEN key=value\n`).
-fn parse_pax(data: &[u8]) -> (Option<String>, Option<u64>) {
+/// The pax records delist reads.
+#[derive(Debug, Default)]
+struct Pax {
+    path: Option<String>,
+    link: Option<String>,
+    size: Option<u64>,
+}
+
+/// `path`, `linkpath` and `size` from pax records (`LEN key=value\n`).
+fn parse_pax(data: &[u8]) -> Pax {
     let mut path = None;
+    let mut link = None;
     let mut size = None;
     let mut rest = data;
     while !rest.is_empty() {
@@ -226,13 +286,14 @@ fn parse_pax(data: &[u8]) -> (Option<String>, Option<u64>) {
             let (k, v) = (record.get(..eq).unwrap_or(&[]), record.get(eq + 1..).unwrap_or(&[]));
             match k {
                 b"path" => path = Some(String::from_utf8_lossy(v).into_owned()),
+                b"linkpath" => link = Some(String::from_utf8_lossy(v).into_owned()),
                 b"size" => size = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()),
                 _ => {}
             }
         }
         rest = rest.get(len..).unwrap_or(&[]);
     }
-    (path, size)
+    Pax { path, link, size }
 }
 
 #[cfg(test)]
@@ -311,9 +372,9 @@ mod tests {
 
     #[test]
     fn pax_records() {
-        let (p, s) = parse_pax(b"20 path=long/name/x\n11 size=42\n");
-        assert_eq!(p.as_deref(), Some("long/name/x"));
-        assert_eq!(s, Some(42));
+        let p = parse_pax(b"20 path=long/name/x\n11 size=42\n");
+        assert_eq!(p.path.as_deref(), Some("long/name/x"));
+        assert_eq!(p.size, Some(42));
         let _ = parse_pax(b"999999999999999999999 x=y\n");
         let _ = parse_pax(b"3 \n");
     }
