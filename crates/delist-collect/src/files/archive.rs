@@ -50,6 +50,55 @@ const SHORT_HEAD: usize = 128;
 /// members of most jars are (152,135 of 174,927 in this machine's /usr).
 const CLASS_HEAD: usize = 8;
 
+/// How many members of one zip, named alike, must prove to be class files before the rest so
+/// named are trusted by their name.
+///
+/// Decoding a member's first bytes costs a dynamic Huffman header (some 2 µs); a jar holds
+/// thousands of class files (`ct.sym` holds them as `.sig`), and on `/usr` their sniffing was a
+/// third of the whole scan. A name is never trusted alone: only once the archive's first
+/// [`CLASS_SAMPLE`] members with one extension all proved to be class files by their bytes are its
+/// later members with that extension skipped unread. One that is not a class file (a PE or a jar
+/// named `.class`) revokes the trust for that extension in the whole archive. What an archive
+/// can still hide this way is a file of another format named like its class files and placed
+/// after 32 honest ones: a product hiding from inventory, which is not what delist hunts.
+const CLASS_SAMPLE: usize = 32;
+
+/// What one zip's members have shown of their names, per extension (see [`CLASS_SAMPLE`]).
+#[derive(Default)]
+struct ClassNames(Vec<(String, Option<usize>)>);
+
+impl ClassNames {
+    /// The extension of a member's name (`""` for none), the part the trust is keyed on.
+    fn ext(name: &str) -> &str {
+        let base = name.rsplit('/').next().unwrap_or(name);
+        base.rsplit_once('.').map_or("", |(_, e)| e)
+    }
+
+    fn state(&self, ext: &str) -> Option<Option<usize>> {
+        self.0.iter().find(|(e, _)| e == ext).map(|(_, s)| *s)
+    }
+
+    /// Whether members with this extension are proven class files: skipped unread.
+    fn trusted(&self, ext: &str) -> bool {
+        self.state(ext).flatten().is_some_and(|n| n >= CLASS_SAMPLE)
+    }
+
+    /// Whether members with this extension are likely class files, worth a first 8-byte look.
+    fn expects_class(&self, ext: &str) -> bool {
+        ext == "class" || self.state(ext).flatten().is_some()
+    }
+
+    fn record(&mut self, ext: &str, is_class: bool) {
+        if let Some((_, s)) = self.0.iter_mut().find(|(e, _)| e == ext) {
+            *s = s.filter(|_| is_class).map(|n| n + 1);
+        } else if self.0.len() < 256 {
+            // The first member of an extension decides whether it is counted at all; a few
+            // dozen extensions live in one archive, so a list beats a map.
+            self.0.push((ext.to_string(), is_class.then_some(1)));
+        }
+    }
+}
+
 /// Whether the first bytes are a Java class file's, which no format here reads: its magic is
 /// also the Mach-O universal header's, but where that header counts its architectures (at most
 /// [`super::macho::MAX_FAT_ARCHS`]) a class file has its version (45 and up).
@@ -92,7 +141,11 @@ fn kind(head: &[u8]) -> Option<Kind> {
     }
     match codec {
         // Deflate streams from their first bytes: only gzipped tars are claimed.
-        Codec::Gzip => tar::is_header(&inflate_head(codec, head, tar::BLOCK)).then_some(Kind::CompressedTar(codec)),
+        // Most gzip files are not tars (man pages, changelogs): a first look at the checksum
+        // field rules them out after a third of the block.
+        Codec::Gzip => (tar::may_be_header(&inflate_head(codec, head, tar::CHECKSUM_END))
+            && tar::is_header(&inflate_head(codec, head, tar::BLOCK)))
+        .then_some(Kind::CompressedTar(codec)),
         // An xz or zstd block can be far larger than the head: decided when opened.
         Codec::Xz | Codec::Zstd => Some(Kind::CompressedTar(codec)),
     }
@@ -246,6 +299,7 @@ fn open_zip(
         ));
     }
     let (mut encrypted, mut unsupported) = (0usize, 0usize);
+    let mut classes = ClassNames::default();
     for e in dir.entries.iter().filter(|e| e.regular() && e.size > 0) {
         if e.encrypted() {
             encrypted += 1;
@@ -255,10 +309,21 @@ fn open_zip(
             unsupported += 1;
             continue;
         }
-        let path = member_path(place, &e.name);
-        let mut head = zip::short_head(file, e, CLASS_HEAD);
-        if let Ok(h) = &head
-            && !is_class_file(h)
+        let ext = ClassNames::ext(&e.name);
+        if classes.trusted(ext) {
+            continue;
+        }
+        // A member named like a class file is first decoded to its eighth byte, which tells; any
+        // other is decoded to what every format's magic needs in one go.
+        let first = if classes.expects_class(ext) { CLASS_HEAD } else { SHORT_HEAD };
+        let mut head = zip::short_head(file, e, first);
+        let is_class = head.as_ref().is_ok_and(|h| is_class_file(h));
+        classes.record(ext, is_class);
+        if is_class {
+            continue;
+        }
+        if first < SHORT_HEAD
+            && let Ok(h) = &head
             && e.size > h.len() as u64
         {
             head = zip::short_head(file, e, SHORT_HEAD);
@@ -272,13 +337,14 @@ fn open_zip(
         let head = match head {
             Ok(h) => h,
             Err(err) => {
-                out.errors.push((path, err));
+                out.errors.push((member_path(place, &e.name), err));
                 continue;
             }
         };
         charge(budget, head.len() as u64)?;
         let Some(format) = claim(formats, &head) else { continue };
         charge(budget, e.size.saturating_sub(head.len() as u64))?;
+        let path = member_path(place, &e.name);
         match zip::read(file, e, MAX_MEMBER) {
             Ok(data) => inspect_member(formats, format, &data, &path, place, budget, out),
             Err(err) => out.errors.push((path, err)),
