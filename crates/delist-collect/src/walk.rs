@@ -295,6 +295,9 @@ struct Parent {
     path: PathBuf,
     #[cfg(target_os = "linux")]
     fd: Option<rustix::fd::OwnedFd>,
+    /// `O_NOATIME` was refused in this directory (it needs ownership or CAP_FOWNER): a user
+    /// scanning others' files would otherwise pay two opens for each.
+    noatime_refused: bool,
     head: Vec<u8>,
 }
 
@@ -307,13 +310,20 @@ fn open_in(parent: &mut Parent, host: &Path) -> io::Result<File> {
             // O_PATH: a directory that may be searched but not listed still works.
             parent.fd = rustix::fs::open(dir, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).ok();
             parent.path = dir.to_path_buf();
+            parent.noatime_refused = false;
         }
         if let Some(fd) = &parent.fd {
             let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::NOCTTY | OFlags::CLOEXEC;
-            let r = match openat(fd, name, flags | OFlags::NOATIME, Mode::empty()) {
-                // O_NOATIME needs ownership or CAP_FOWNER.
-                Err(rustix::io::Errno::PERM) => openat(fd, name, flags, Mode::empty()),
-                r => r,
+            let r = if parent.noatime_refused {
+                openat(fd, name, flags, Mode::empty())
+            } else {
+                match openat(fd, name, flags | OFlags::NOATIME, Mode::empty()) {
+                    Err(rustix::io::Errno::PERM) => {
+                        parent.noatime_refused = true;
+                        openat(fd, name, flags, Mode::empty())
+                    }
+                    r => r,
+                }
             };
             return r.map(File::from).map_err(io::Error::from);
         }
@@ -367,17 +377,22 @@ fn inspect_file(
     // a cold disk, while the advice cost a system call per file, a tenth of the walk's.
     let view = DiskFile::new(file, u64::MAX);
     let mut buf = std::mem::take(&mut parent.head);
-    buf.resize(files::HEAD, 0);
+    buf.resize(files::FIRST, 0);
     // One read: a regular file gives all it has up to the request (a short count is its end),
     // and asking again to learn that would double the system calls of most files, which are
     // smaller than the head.
-    let got = loop {
+    let read_once = |buf: &mut [u8]| loop {
         use std::os::unix::fs::FileExt;
-        match view.file.read_at(&mut buf, 0) {
+        match view.file.read_at(buf, 0) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             r => break r,
         }
     };
+    let mut got = read_once(&mut buf);
+    if got.as_ref().is_ok_and(|n| *n == files::FIRST && files::needs_full_head(&buf)) {
+        buf.resize(files::HEAD, 0);
+        got = read_once(&mut buf);
+    }
     let claimed = got.as_ref().ok().and_then(|n| {
         let head = buf.get(..*n).unwrap_or_default();
         formats.iter().find(|f| f.sniff(head)).map(|f| (f, head.to_vec()))
@@ -729,6 +744,34 @@ mod tests {
             [Msg::Error(e)] => assert!(e.error.contains("vanished"), "{}", e.error),
             _ => panic!("one error expected"),
         }
+    }
+
+    #[test]
+    fn a_pe_header_past_the_first_read_is_still_sniffed() {
+        // A DOS stub long enough to put the PE header past the first 1 KiB read; the header is
+        // cut short, so the PE reader reports an error, which proves it was claimed.
+        let t = tempfile::tempdir().expect("tempdir");
+        let mut pe = vec![0u8; 0x600];
+        pe[..2].copy_from_slice(b"MZ");
+        pe[0x3c..0x40].copy_from_slice(&0x5f0u32.to_le_bytes());
+        pe[0x5f0..0x5f4].copy_from_slice(b"PE\0\0");
+        std::fs::write(t.path().join("far.exe"), &pe).expect("write");
+        let mut got = Vec::new();
+        let o = inspect_file(
+            &mut Parent::default(),
+            &t.path().join("far.exe"),
+            &InnerPath::known(Path::new("/far.exe"), "/far.exe".into()),
+            "dir:x",
+            1 << 20,
+            &files::formats(),
+            &mut |m| got.push(m),
+        );
+        assert_eq!(o, Outcome::Read);
+        match got.as_slice() {
+            [Msg::Error(e)] => assert!(e.error.starts_with("pe:"), "{}", e.error),
+            _ => panic!("the PE reader's error expected"),
+        }
+        assert!(files::needs_full_head(b"MZ\x90\0") && !files::needs_full_head(b"\x7fELF"));
     }
 
     #[test]

@@ -50,53 +50,69 @@ const SHORT_HEAD: usize = 128;
 /// members of most jars are (152,135 of 174,927 in this machine's /usr).
 const CLASS_HEAD: usize = 8;
 
-/// How many members of one zip, named alike, must prove to be class files before the rest so
-/// named are trusted by their name.
+/// How many members of one zip with one extension must prove by their bytes to be of one kind
+/// (class files, or text no format reads) before its later members with that extension are
+/// trusted by name and skipped unread.
 ///
 /// Decoding a member's first bytes costs a dynamic Huffman header (some 2 µs); a jar holds
-/// thousands of class files (`ct.sym` holds them as `.sig`), and on `/usr` their sniffing was a
-/// third of the whole scan. A name is never trusted alone: only once the archive's first
-/// [`CLASS_SAMPLE`] members with one extension all proved to be class files by their bytes are its
-/// later members with that extension skipped unread. One that is not a class file (a PE or a jar
-/// named `.class`) revokes the trust for that extension in the whole archive. What an archive
-/// can still hide this way is a file of another format named like its class files and placed
-/// after 32 honest ones: a product hiding from inventory, which is not what delist hunts.
-const CLASS_SAMPLE: usize = 32;
+/// thousands of class files (`ct.sym` holds them as `.sig`), a source zip thousands of `.java`
+/// files, and on `/usr` sniffing them was a third of the whole scan. A name is never trusted
+/// alone: the archive's own first [`NAME_SAMPLE`] members with the extension must all have been
+/// the same kind, and one that is not (a PE or a jar named `.class`) revokes the trust for that
+/// extension in the whole archive. Members without an extension are never trusted (a zipped tree
+/// holds scripts and executables side by side). What an archive can still hide this way is a file
+/// of another format named like its class files or sources and placed after 32 honest ones: a
+/// product hiding from inventory, which is not what delist hunts.
+const NAME_SAMPLE: usize = 32;
 
-/// What one zip's members have shown of their names, per extension (see [`CLASS_SAMPLE`]).
+/// What a member's first bytes showed, for [`NameTrust`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    Class,
+    Text,
+    /// Anything else: a format's magic, binary data, or an unreadable head.
+    Other,
+}
+
+/// What one zip's members have shown of their names, per extension (see [`NAME_SAMPLE`]).
 #[derive(Default)]
-struct ClassNames(Vec<(String, Option<usize>)>);
+struct NameTrust(Vec<(String, Option<(Seen, usize)>)>);
 
-impl ClassNames {
+impl NameTrust {
     /// The extension of a member's name (`""` for none), the part the trust is keyed on.
     fn ext(name: &str) -> &str {
         let base = name.rsplit('/').next().unwrap_or(name);
         base.rsplit_once('.').map_or("", |(_, e)| e)
     }
 
-    fn state(&self, ext: &str) -> Option<Option<usize>> {
-        self.0.iter().find(|(e, _)| e == ext).map(|(_, s)| *s)
+    fn state(&self, ext: &str) -> Option<(Seen, usize)> {
+        self.0.iter().find(|(e, _)| e == ext).and_then(|(_, s)| *s)
     }
 
-    /// Whether members with this extension are proven class files: skipped unread.
+    /// Whether members with this extension are proven class files or text: skipped unread.
     fn trusted(&self, ext: &str) -> bool {
-        self.state(ext).flatten().is_some_and(|n| n >= CLASS_SAMPLE)
+        !ext.is_empty() && self.state(ext).is_some_and(|(_, n)| n >= NAME_SAMPLE)
     }
 
     /// Whether members with this extension are likely class files, worth a first 8-byte look.
     fn expects_class(&self, ext: &str) -> bool {
-        ext == "class" || self.state(ext).flatten().is_some()
+        ext == "class" || self.state(ext).is_some_and(|(k, _)| k == Seen::Class)
     }
 
-    fn record(&mut self, ext: &str, is_class: bool) {
+    fn record(&mut self, ext: &str, seen: Seen) {
         if let Some((_, s)) = self.0.iter_mut().find(|(e, _)| e == ext) {
-            *s = s.filter(|_| is_class).map(|n| n + 1);
+            *s = s.filter(|(k, _)| *k == seen).map(|(k, n)| (k, n + 1));
         } else if self.0.len() < 256 {
-            // The first member of an extension decides whether it is counted at all; a few
-            // dozen extensions live in one archive, so a list beats a map.
-            self.0.push((ext.to_string(), is_class.then_some(1)));
+            // The first member of an extension decides the kind it must keep to; a few dozen
+            // extensions live in one archive, so a list beats a map.
+            self.0.push((ext.to_string(), (seen != Seen::Other).then_some((seen, 1))));
         }
     }
+}
+
+/// Whether a member's head is text: no NUL, and UTF-8 (a character cut at the end allowed).
+fn is_text(head: &[u8]) -> bool {
+    !head.contains(&0) && std::str::from_utf8(head).map_or_else(|e| e.error_len().is_none(), |_| true)
 }
 
 /// Whether the first bytes are a Java class file's, which no format here reads: its magic is
@@ -299,7 +315,7 @@ fn open_zip(
         ));
     }
     let (mut encrypted, mut unsupported) = (0usize, 0usize);
-    let mut classes = ClassNames::default();
+    let mut names = NameTrust::default();
     for e in dir.entries.iter().filter(|e| e.regular() && e.size > 0) {
         if e.encrypted() {
             encrypted += 1;
@@ -309,17 +325,16 @@ fn open_zip(
             unsupported += 1;
             continue;
         }
-        let ext = ClassNames::ext(&e.name);
-        if classes.trusted(ext) {
+        let ext = NameTrust::ext(&e.name);
+        if names.trusted(ext) {
             continue;
         }
         // A member named like a class file is first decoded to its eighth byte, which tells; any
         // other is decoded to what every format's magic needs in one go.
-        let first = if classes.expects_class(ext) { CLASS_HEAD } else { SHORT_HEAD };
+        let first = if names.expects_class(ext) { CLASS_HEAD } else { SHORT_HEAD };
         let mut head = zip::short_head(file, e, first);
-        let is_class = head.as_ref().is_ok_and(|h| is_class_file(h));
-        classes.record(ext, is_class);
-        if is_class {
+        if head.as_ref().is_ok_and(|h| is_class_file(h)) {
+            names.record(ext, Seen::Class);
             continue;
         }
         if first < SHORT_HEAD
@@ -337,12 +352,17 @@ fn open_zip(
         let head = match head {
             Ok(h) => h,
             Err(err) => {
+                names.record(ext, Seen::Other);
                 out.errors.push((member_path(place, &e.name), err));
                 continue;
             }
         };
         charge(budget, head.len() as u64)?;
-        let Some(format) = claim(formats, &head) else { continue };
+        let Some(format) = claim(formats, &head) else {
+            names.record(ext, if is_text(&head) { Seen::Text } else { Seen::Other });
+            continue;
+        };
+        names.record(ext, Seen::Other);
         charge(budget, e.size.saturating_sub(head.len() as u64))?;
         let path = member_path(place, &e.name);
         match zip::read(file, e, MAX_MEMBER) {

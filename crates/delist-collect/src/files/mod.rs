@@ -25,6 +25,20 @@ use std::io;
 /// How many bytes of every file are read to sniff its format.
 pub const HEAD: usize = 4096;
 
+/// How many bytes the walk reads first: every magic but a few fits (a tar header is 512 bytes);
+/// those few are read again to [`HEAD`] (see [`needs_full_head`]). Most files are no format at
+/// all, and copying 4 KiB of each out of the page cache was a tenth of a walk's time.
+pub const FIRST: usize = 1024;
+
+/// Whether a file whose first [`FIRST`] bytes these are must be sniffed from [`HEAD`] bytes:
+/// a PE's header sits where its DOS header says, an APK is told by the names of its first zip
+/// entries, and a compressed tar by the first block its first compressed bytes decode to.
+pub fn needs_full_head(first: &[u8]) -> bool {
+    const PREFIXES: [&[u8]; 6] =
+        [b"MZ", b"PK", b"Cr24", &[0x1f, 0x8b], &[0xfd, b'7', b'z', b'X', b'Z', 0], &[0x28, 0xb5, 0x2f, 0xfd]];
+    PREFIXES.iter().any(|p| first.starts_with(p))
+}
+
 /// Bounded, positioned access to one regular file.
 pub trait FileView {
     /// The file's length when it was opened.

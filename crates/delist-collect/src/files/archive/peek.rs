@@ -150,6 +150,56 @@ fn decode<const N: usize>(bits: &mut Bits<'_>, h: &Huffman<N>) -> Result<usize, 
     Err(Stop::Invalid)
 }
 
+/// Bits of the literal/length lookup table of [`Fast`].
+const FAST_BITS: u32 = 9;
+
+/// Decoding a few bytes, a bit at a time from counts beats building any table; past a few dozen
+/// symbols a small table wins: this one resolves every literal/length code of up to
+/// [`FAST_BITS`] bits (nearly all of them in text) with one lookup, and leaves longer codes to
+/// [`decode`]. Each entry is `length << 9 | symbol`, 0 where no short code starts.
+struct Fast([u16; 1 << FAST_BITS]);
+
+impl Fast {
+    /// Bytes wanted from a block from which the table pays for itself.
+    const WORTH: usize = 32;
+
+    fn new<const N: usize>(h: &Huffman<N>) -> Self {
+        let mut table = [0u16; 1 << FAST_BITS];
+        // Canonical codes in order: each length's first code follows the previous length's last.
+        let (mut code, mut index) = (0u32, 0usize);
+        for len in 1..=FAST_BITS {
+            for _ in 0..h.count[len as usize] {
+                let Some(&sym) = h.symbol.get(index) else { return Self(table) };
+                // `build` refused over-subscribed codes, so `code` fits in `len` bits.
+                let mut i = (code.reverse_bits() >> (32 - len)) as usize;
+                while let Some(slot) = table.get_mut(i) {
+                    *slot = ((len as u16) << 9) | sym;
+                    i += 1 << len;
+                }
+                code += 1;
+                index += 1;
+            }
+            code <<= 1;
+        }
+        Self(table)
+    }
+
+    fn decode<const N: usize>(&self, bits: &mut Bits<'_>, h: &Huffman<N>) -> Result<usize, Stop> {
+        if bits.cnt < FAST_BITS {
+            bits.refill();
+        }
+        // Bits past `cnt` are zero: an entry whose code fits in what is loaded is still right.
+        let e = self.0[(bits.buf & ((1 << FAST_BITS) - 1)) as usize];
+        let len = u32::from(e >> 9);
+        if e != 0 && len <= bits.cnt {
+            bits.buf >>= len;
+            bits.cnt -= len;
+            return Ok(usize::from(e & 0x1ff));
+        }
+        decode(bits, h)
+    }
+}
+
 /// The code-length code (19 symbols, at most 7 bits) as a direct table indexed by the next 7
 /// input bits: each entry is `length << 8 | symbol`, 0 where no code starts.
 struct Short([u16; 128]);
@@ -234,11 +284,15 @@ fn codes(
     lencode: &Huffman<FIX_LCODES>,
     distcode: &Huffman<MAX_DCODES>,
 ) -> Result<bool, Stop> {
+    let fast = (n.saturating_sub(out.len()) >= Fast::WORTH).then(|| Fast::new(lencode));
     loop {
         if out.len() >= n {
             return Ok(true);
         }
-        let sym = decode(bits, lencode)?;
+        let sym = match &fast {
+            Some(f) => f.decode(bits, lencode)?,
+            None => decode(bits, lencode)?,
+        };
         match sym {
             0..=255 => out.push(sym as u8),
             256 => return Ok(false),

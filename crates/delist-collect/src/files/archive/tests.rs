@@ -185,7 +185,7 @@ fn class_file(i: usize) -> Vec<u8> {
 }
 
 #[test]
-fn class_members_are_trusted_by_name_only_after_a_sample_proves_them() {
+fn members_are_trusted_by_name_only_after_a_sample_proves_them() {
     let pe = broken_pe();
     let classes: Vec<(String, Vec<u8>)> = (0..40).map(|i| (format!("p/C{i}.class"), class_file(i))).collect();
     let build = |extra: &[(usize, &str)]| {
@@ -217,23 +217,42 @@ fn class_members_are_trusted_by_name_only_after_a_sample_proves_them() {
     members.push(("s/Hidden.sig", &pe));
     members.push(("s/Seen.class", &pe));
     assert_eq!(reported(&zip(&members, true)), ["/a!s/Seen.class"]);
+    // Text earns it too (a source zip), but never for members without an extension.
+    let texts: Vec<(String, Vec<u8>)> =
+        (0..40).map(|i| (format!("src/F{i}.java"), format!("package p;\nclass F{i} {{}}\n").into_bytes())).collect();
+    let mut members: Vec<(&str, &[u8])> = texts.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+    let readmes: Vec<(String, Vec<u8>)> = (0..40).map(|i| (format!("d{i}/README"), b"read me\n".to_vec())).collect();
+    members.extend(readmes.iter().map(|(n, d)| (n.as_str(), d.as_slice())));
+    members.push(("src/Hidden.java", &pe));
+    members.push(("bin/tool", &pe));
+    assert_eq!(reported(&zip(&members, true)), ["/a!bin/tool"]);
 }
 
 #[test]
-fn class_name_trust_is_keyed_on_the_last_extension() {
-    assert_eq!(ClassNames::ext("a/b.c/D.class"), "class");
-    assert_eq!(ClassNames::ext("a/b.c/README"), "");
-    assert_eq!(ClassNames::ext("x.tar.gz"), "gz");
-    let mut c = ClassNames::default();
-    for _ in 0..CLASS_SAMPLE {
-        c.record("class", true);
+fn name_trust_is_keyed_on_the_last_extension() {
+    assert_eq!(NameTrust::ext("a/b.c/D.class"), "class");
+    assert_eq!(NameTrust::ext("a/b.c/README"), "");
+    assert_eq!(NameTrust::ext("x.tar.gz"), "gz");
+    let mut c = NameTrust::default();
+    for _ in 0..NAME_SAMPLE {
+        c.record("class", Seen::Class);
+        c.record("java", Seen::Text);
+        c.record("", Seen::Text);
     }
-    assert!(c.trusted("class"));
-    c.record("class", false);
+    assert!(c.trusted("class") && c.trusted("java"));
+    // Members without an extension are never trusted.
+    assert!(!c.trusted(""));
+    c.record("class", Seen::Other);
     assert!(!c.trusted("class"));
+    // A kind change revokes too: text where class files were.
+    c.record("java", Seen::Class);
+    assert!(!c.trusted("java"));
     // `.class` is always looked at first for a class header; another revoked extension is not.
-    c.record("sig", false);
+    c.record("sig", Seen::Other);
     assert!(!c.expects_class("sig") && c.expects_class("class"));
+    assert!(
+        is_text(b"package a;\n// caf\xc3\xa9") && is_text(b"caf\xc3") && !is_text(b"a\0b") && !is_text(b"\xff\xfe")
+    );
 }
 
 #[test]
