@@ -178,10 +178,16 @@ struct DiskFile {
     len: u64,
     head: RefCell<Vec<u8>>,
     window: RefCell<(u64, Vec<u8>)>,
+    /// The next window's size: it starts small and doubles with each window read, so that a
+    /// format reading a few headers (an ELF's section table, a PE's resources) copies kilobytes,
+    /// and one reading an archive's members in order soon reads [`WINDOW`] at a time.
+    window_size: std::cell::Cell<usize>,
 }
 
-/// The read-ahead window of a [`DiskFile`].
+/// The largest read-ahead window of a [`DiskFile`].
 const WINDOW: usize = 256 * 1024;
+/// Its first size.
+const FIRST_WINDOW: usize = 16 * 1024;
 
 impl DiskFile {
     fn new(file: File, len: u64) -> Self {
@@ -190,7 +196,13 @@ impl DiskFile {
 
     /// A file whose first bytes were already read (and are kept: formats read them again).
     fn with_head(file: File, len: u64, head: Vec<u8>) -> Self {
-        Self { file, len, head: RefCell::new(head), window: RefCell::new((0, Vec::new())) }
+        Self {
+            file,
+            len,
+            head: RefCell::new(head),
+            window: RefCell::new((0, Vec::new())),
+            window_size: std::cell::Cell::new(FIRST_WINDOW),
+        }
     }
 
     fn pread(&self, offset: u64, n: usize) -> io::Result<Vec<u8>> {
@@ -250,14 +262,16 @@ impl FileView for DiskFile {
             *self.head.borrow_mut() = b.clone();
             return Ok(b);
         }
-        if len >= WINDOW {
+        let size = self.window_size.get();
+        if len >= size {
             return self.pread(offset, len);
         }
+        self.window_size.set(size.saturating_mul(2).min(WINDOW));
         // The window's buffer is reused: zeroing a fresh 256 KiB for each window cost more than
         // reading into it.
         let mut win = self.window.borrow_mut();
         let (start, buf) = &mut *win;
-        buf.resize(WINDOW, 0);
+        buf.resize(size, 0);
         let got = self.pread_into(offset, buf)?;
         buf.truncate(got);
         *start = offset;
@@ -468,6 +482,36 @@ fn inner_path(base: &Path, host: &Path) -> String {
     }
 }
 
+/// The mount points of this process's mount namespace, from `/proc/self/mountinfo`: only these
+/// directories can start another filesystem, so only they are asked their `statfs` magic. `None`
+/// when the table cannot be read (no `/proc`): then every directory is asked.
+fn mount_points() -> Option<std::collections::HashSet<PathBuf>> {
+    let text = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    Some(text.lines().filter_map(|l| l.split(' ').nth(4)).map(|p| PathBuf::from(unescape_mount(p))).collect())
+}
+
+/// A mountinfo path field: space, tab, newline and backslash are written as `\ooo`.
+fn unescape_mount(field: &str) -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStringExt;
+    let b = field.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        let code = b.get(i + 1..i + 4).filter(|d| c == b'\\' && d.iter().all(|x| (b'0'..=b'7').contains(x)));
+        match code {
+            Some(d) => {
+                out.push(d.iter().fold(0u8, |v, x| v.wrapping_mul(8).wrapping_add(x - b'0')));
+                i += 4;
+            }
+            None => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    std::ffi::OsString::from_vec(out)
+}
+
 /// Whether a directory is a kernel pseudo filesystem, by its `statfs` magic.
 fn is_pseudo_fs(host: &Path) -> bool {
     rustix::fs::statfs(host).is_ok_and(|st| PSEUDO_MAGIC.contains(&i128::from(st.f_type)))
@@ -502,6 +546,8 @@ struct Walk<'a> {
     target: &'a str,
     pseudo: &'a [&'a str],
     excludes: Excludes,
+    /// See [`mount_points`].
+    mounts: Option<std::collections::HashSet<PathBuf>>,
     max_size: u64,
     files: AtomicU64,
     too_large: AtomicU64,
@@ -525,7 +571,8 @@ impl Walk<'_> {
         }
         let path = inner_path(self.base, entry.path());
         let pseudo = entry.depth() == 1 && self.pseudo.contains(&path.as_str());
-        if pseudo || self.excludes.matches(&path) || is_pseudo_fs(entry.path()) {
+        let mount = self.mounts.as_ref().is_none_or(|m| m.contains(entry.path()));
+        if pseudo || self.excludes.matches(&path) || (mount && is_pseudo_fs(entry.path())) {
             return WalkState::Skip;
         }
         if path.ends_with(".app") {
@@ -603,6 +650,7 @@ pub fn walk(
         target,
         pseudo,
         excludes,
+        mounts: mount_points(),
         max_size: opts.max_file_size,
         files: AtomicU64::new(0),
         too_large: AtomicU64::new(0),
@@ -743,6 +791,17 @@ mod tests {
         match got.as_slice() {
             [Msg::Error(e)] => assert!(e.error.contains("vanished"), "{}", e.error),
             _ => panic!("one error expected"),
+        }
+    }
+
+    #[test]
+    fn mount_points_are_read_with_their_escapes() {
+        assert_eq!(unescape_mount("/mnt/my\\040disk\\134x"), std::ffi::OsString::from("/mnt/my disk\\x"));
+        assert_eq!(unescape_mount("/a\\04"), std::ffi::OsString::from("/a\\04"));
+        // This process's own table holds the root, and /proc where it is mounted.
+        if let Some(m) = mount_points() {
+            assert!(m.contains(Path::new("/")));
+            assert!(m.contains(Path::new("/proc")));
         }
     }
 
