@@ -125,11 +125,11 @@ fn is_class_file(head: &[u8]) -> bool {
 }
 
 /// Whether a member's first [`SHORT_HEAD`] bytes may belong to a format that sniffs further: a
-/// PE (its header sits where the DOS header says), a zip (whose first names tell an APK), or a
-/// tar (its magic is at byte 257; its mode field, octal, at byte 100).
+/// PE (its header sits where the DOS header says), a zip (whose first names tell an APK), a
+/// compressed tar (told by the block its first compressed bytes decode to), or a tar (its magic
+/// is at byte 257; its mode field, octal, at byte 100).
 fn wants_more(head: &[u8]) -> bool {
-    head.starts_with(b"MZ")
-        || head.starts_with(b"PK")
+    super::needs_full_head(head)
         || (head.first().is_some_and(|b| *b != 0)
             && head.get(100..107).is_some_and(|m| m.iter().all(|c| matches!(c, b'0'..=b'7' | b' ' | 0))))
 }

@@ -268,3 +268,16 @@ fn a_tar_header_is_ruled_out_from_its_first_156_bytes() {
     assert!(Archive.sniff(&gzip(&t)));
     assert!(!Archive.sniff(&gzip(man)));
 }
+
+#[test]
+fn compressed_tars_inside_zips_are_opened() {
+    // A PE cut short inside a gzipped tar inside a zip: its error proves each level was opened.
+    let pe = broken_pe();
+    let filler: Vec<u8> = (0..3000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let tgz = gzip(&tar(&[("docs/notes.bin", &filler), ("bin/tool.exe", &pe)]));
+    for deflate in [false, true] {
+        let ins = parts(&zip(&[("pkg/x.tgz", &tgz)], deflate)).expect("zip");
+        let paths: Vec<&str> = ins.errors.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, ["/a!pkg/x.tgz!bin/tool.exe"], "deflate {deflate}: {:?}", ins.errors);
+    }
+}
