@@ -82,23 +82,29 @@ pub fn prepare(body: &[u8], host: &str, engine: &Engine, clock: &Clock) -> Resul
         return Err(Refused::Invalid(format!("scanned_at {} is in the future", env.scanned_at)));
     }
     let raw = env.inventory.get().as_bytes();
-    let inventory: Inventory = serde_json::from_slice(raw)
-        .map_err(|e| Refused::Invalid(format!("inventory is not a {INVENTORY_SCHEMA} document: {e}")))?;
-    if inventory.schema != INVENTORY_SCHEMA {
-        return Err(Refused::Invalid(format!("inventory schema {:?} is not {INVENTORY_SCHEMA}", inventory.schema)));
-    }
+    let sha = hex(&Sha256::digest(raw));
     let today = time::date_of(&time::format(scanned)).unwrap_or_else(|| clock.today());
-    let evaluation = engine.evaluate(&inventory, host, today);
+    // An inventory seen before (same bytes) was valid then and matches the same today: only a new
+    // one is parsed and matched.
+    let matched = engine.matched(&sha, today, || {
+        let inventory: Inventory = serde_json::from_slice(raw)
+            .map_err(|e| Refused::Invalid(format!("inventory is not a {INVENTORY_SCHEMA} document: {e}")))?;
+        if inventory.schema != INVENTORY_SCHEMA {
+            return Err(Refused::Invalid(format!("inventory schema {:?} is not {INVENTORY_SCHEMA}", inventory.schema)));
+        }
+        Ok(engine.match_inventory(&inventory, today))
+    })?;
+    let evaluation = engine.finish(&matched, host, today);
     Ok(Prepared {
         upload_id: env.upload_id,
         host: host.to_string(),
         scanned_at: time::format(scanned),
         received_at: time::format(now),
-        inventory_sha256: hex(&Sha256::digest(raw)),
+        inventory_sha256: sha,
         inventory: raw.to_vec(),
-        artifacts: inventory.artifacts.len(),
-        errors: inventory.errors.len(),
-        tool_version: inventory.tool.version.chars().take(64).collect(),
+        artifacts: matched.artifacts,
+        errors: matched.errors,
+        tool_version: matched.tool_version.clone(),
         engine: engine.fingerprint.clone(),
         evaluation,
     })

@@ -10,6 +10,7 @@ use crate::db::{Conn, DbError, DbResult, Row, Val};
 use crate::engine::{Engine, Evaluation};
 use delist_core::Finding;
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// An upload checked and evaluated, ready to be written.
 #[derive(Debug, Clone)]
@@ -177,11 +178,19 @@ pub fn ingest(conn: &mut dyn Conn, p: &Prepared) -> Result<Ingested, IngestError
             current,
         });
     }
-    ensure_host(conn, &p.host, &p.received_at)?;
-    conn.exec(
-        "INSERT INTO inventories (sha256, body) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
-        &[p.inventory_sha256.clone().into(), Val::Blob(p.inventory.clone())],
-    )?;
+    let last = conn.query("SELECT last_scanned_at FROM hosts WHERE name = $1", &[p.host.clone().into()])?;
+    if last.is_empty() {
+        ensure_host(conn, &p.host, &p.received_at)?;
+    }
+    // Stored once by content: an unchanged inventory (the usual upload) costs this lookup, and
+    // its body is not even sent to the database again.
+    let known = conn.query("SELECT 1 FROM inventories WHERE sha256 = $1", &[p.inventory_sha256.clone().into()])?;
+    if known.is_empty() {
+        conn.exec(
+            "INSERT INTO inventories (sha256, body) VALUES ($1, $2)",
+            &[p.inventory_sha256.clone().into(), Val::Blob(p.inventory.clone())],
+        )?;
+    }
     conn.exec(
         "INSERT INTO uploads (id, host, received_at, scanned_at, inventory, artifacts, errors, tool_version) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -197,7 +206,6 @@ pub fn ingest(conn: &mut dyn Conn, p: &Prepared) -> Result<Ingested, IngestError
         ],
     )?;
     record_evaluation(conn, &p.host, &p.upload_id, &p.scanned_at, &p.engine, "upload", &p.evaluation)?;
-    let last = conn.query("SELECT last_scanned_at FROM hosts WHERE name = $1", &[p.host.clone().into()])?;
     let current = match last.first().and_then(|r| opt_text(r, 0)) {
         Some(t) => p.scanned_at >= t,
         None => true,
@@ -228,6 +236,7 @@ fn record_evaluation(
     reason: &str,
     e: &Evaluation,
 ) -> DbResult<()> {
+    roll_up(conn, host, at, e)?;
     let rows = conn.query(
         "INSERT INTO evaluations (host, upload_id, at, engine, reason, findings, waived) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
@@ -244,17 +253,36 @@ fn record_evaluation(
 }
 
 /// Makes `findings` the host's current ones as of `at`: new ones start, present ones are seen
-/// again, absent ones are marked removed.
+/// again, absent ones are marked removed. A finding present and unchanged (the usual case) is not
+/// rewritten: one statement moves every present finding's `last_seen`.
 fn apply_current(conn: &mut dyn Conn, host: &str, at: &str, findings: &[Finding]) -> DbResult<()> {
-    let present: Vec<String> = conn
-        .query("SELECT id FROM findings WHERE host = $1 AND removed_at IS NULL", &[host.into()])?
+    let present: std::collections::HashMap<String, String> = conn
+        .query("SELECT id, body FROM findings WHERE host = $1 AND removed_at IS NULL", &[host.into()])?
         .iter()
-        .map(|r| text(r, 0))
+        .map(|r| (text(r, 0), text(r, 1)))
         .collect();
+    for id in present.keys() {
+        if !findings.iter().any(|f| f.id == *id) {
+            conn.exec(
+                "UPDATE findings SET removed_at = $3 WHERE host = $1 AND id = $2",
+                &[host.into(), id.into(), at.into()],
+            )?;
+        }
+    }
+    // Those still present (the removed ones are marked by now) are seen again.
+    if !present.is_empty() {
+        conn.exec(
+            "UPDATE findings SET last_seen = $2 WHERE host = $1 AND removed_at IS NULL",
+            &[host.into(), at.into()],
+        )?;
+    }
     for f in findings {
         let mut stored = f.clone();
         stored.waiver = None;
         let body = serde_json::to_string(&stored).map_err(|e| DbError::new(format!("finding to JSON: {e}")))?;
+        if present.get(&f.id) == Some(&body) {
+            continue;
+        }
         conn.exec(
             "INSERT INTO findings (host, id, vendor, confidence, lists, body, first_seen, last_seen) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
@@ -271,15 +299,130 @@ fn apply_current(conn: &mut dyn Conn, host: &str, at: &str, findings: &[Finding]
             ],
         )?;
     }
-    for id in present {
-        if !findings.iter().any(|f| f.id == id) {
-            conn.exec(
-                "UPDATE findings SET removed_at = $3 WHERE host = $1 AND id = $2",
-                &[host.into(), id.into(), at.into()],
-            )?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- daily rollup
+
+/// The lists under which `e` has live findings.
+fn affected(e: &Evaluation) -> BTreeSet<String> {
+    e.lists.iter().filter(|(_, c)| c.live > 0).map(|(l, _)| l.clone()).collect()
+}
+
+/// The day (`YYYY-MM-DD`) of a stored time.
+fn day_of(at: &str) -> &str {
+    at.get(..10).unwrap_or(at)
+}
+
+fn bump(conn: &mut dyn Conn, list: &str, day: &str, change: i64) -> DbResult<()> {
+    conn.exec(
+        "INSERT INTO list_days (list, day, delta) VALUES ($1, $2, $3) \
+         ON CONFLICT (list, day) DO UPDATE SET delta = list_days.delta + excluded.delta",
+        &[list.into(), day.into(), Val::Int(change)],
+    )?;
+    Ok(())
+}
+
+/// Keeps `list_days` in step with an evaluation of `host` at `at` about to be recorded. Before it
+/// (in time, then in order of recording) the host was affected by the lists of its previous
+/// evaluation; from `at` it is affected by `e`'s, until its next evaluation if one is already
+/// stored (a late upload of an older scan), from which on nothing changes. An evaluation that
+/// changes nothing (the usual case) costs one query.
+fn roll_up(conn: &mut dyn Conn, host: &str, at: &str, e: &Evaluation) -> DbResult<()> {
+    let new = affected(e);
+    let before: BTreeSet<String> = conn
+        .query(
+            "SELECT l.list FROM evaluation_lists l WHERE l.findings > 0 AND l.evaluation = \
+             (SELECT e.seq FROM evaluations e WHERE e.host = $1 AND e.at <= $2 ORDER BY e.at DESC, e.seq DESC LIMIT 1)",
+            &[host.into(), at.into()],
+        )?
+        .iter()
+        .map(|r| text(r, 0))
+        .collect();
+    if new == before {
+        return Ok(());
+    }
+    let next = conn.query(
+        "SELECT at FROM evaluations WHERE host = $1 AND at > $2 ORDER BY at, seq LIMIT 1",
+        &[host.into(), at.into()],
+    )?;
+    let next = next.first().map(|r| text(r, 0));
+    for (list, change) in new.difference(&before).map(|l| (l, 1)).chain(before.difference(&new).map(|l| (l, -1))) {
+        bump(conn, list, day_of(at), change)?;
+        if let Some(n) = &next {
+            bump(conn, list, day_of(n), -change)?;
         }
     }
     Ok(())
+}
+
+/// Fills `list_days` from every evaluation stored (migration 2; also the reference the
+/// incremental rollup is tested against).
+pub fn rebuild_list_days(conn: &mut dyn Conn) -> DbResult<()> {
+    conn.exec("DELETE FROM list_days", &[])?;
+    let rows = conn.query(
+        "SELECT e.seq, e.host, e.at, l.list FROM evaluations e \
+         LEFT JOIN evaluation_lists l ON l.evaluation = e.seq AND l.findings > 0 ORDER BY e.at, e.seq",
+        &[],
+    )?;
+    let mut state: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut changes: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let seq = int(&rows[i], 0);
+        let (host, at) = (text(&rows[i], 1), text(&rows[i], 2));
+        let mut now = BTreeSet::new();
+        while i < rows.len() && int(&rows[i], 0) == seq {
+            if let Some(l) = opt_text(&rows[i], 3) {
+                now.insert(l);
+            }
+            i += 1;
+        }
+        let before = state.remove(&host).unwrap_or_default();
+        for l in now.difference(&before) {
+            *changes.entry((l.clone(), day_of(&at).to_string())).or_default() += 1;
+        }
+        for l in before.difference(&now) {
+            *changes.entry((l.clone(), day_of(&at).to_string())).or_default() -= 1;
+        }
+        state.insert(host, now);
+    }
+    for ((list, day), change) in changes {
+        if change != 0 {
+            bump(conn, &list, &day, change)?;
+        }
+    }
+    Ok(())
+}
+
+/// A list's rollup: the net change of hosts affected per day with one, in day order, and the
+/// first and last day any host was evaluated (the span of the trend).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListDays {
+    pub changes: Vec<(String, i64)>,
+    pub first: Option<String>,
+    pub last: Option<String>,
+}
+
+pub fn list_days(conn: &mut dyn Conn, list: &str) -> DbResult<ListDays> {
+    Ok(lists_days(conn, &[list])?.pop().unwrap_or_default())
+}
+
+/// [`list_days`] of several lists, in the order given.
+pub fn lists_days(conn: &mut dyn Conn, lists: &[&str]) -> DbResult<Vec<ListDays>> {
+    let span = conn.query("SELECT MIN(at), MAX(at) FROM evaluations", &[])?;
+    let day = |i| span.first().and_then(|r| opt_text(r, i)).map(|t| day_of(&t).to_string());
+    let (first, last) = (day(0), day(1));
+    let mut out = Vec::with_capacity(lists.len());
+    for list in lists {
+        let changes = conn
+            .query("SELECT day, delta FROM list_days WHERE list = $1 AND delta <> 0 ORDER BY day", &[(*list).into()])?
+            .iter()
+            .map(|r| (text(r, 0), int(r, 1)))
+            .collect();
+        out.push(ListDays { changes, first: first.clone(), last: last.clone() });
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------- re-evaluation
@@ -466,4 +609,70 @@ pub fn list_history(conn: &mut dyn Conn, list: &str) -> DbResult<Vec<ListPoint>>
         .iter()
         .map(|r| ListPoint { host: text(r, 0), at: text(r, 1), live: int(r, 2) })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{self, DatabaseUrl};
+    use crate::engine::ListCount;
+    use crate::views;
+
+    fn evaluation(lists: &[(&str, usize)]) -> Evaluation {
+        let mut e = Evaluation::default();
+        for (l, live) in lists {
+            e.lists.insert((*l).to_string(), ListCount { live: *live, waived: 0 });
+            e.live += live;
+        }
+        e
+    }
+
+    /// The rollup read day by day gives the very trend computed from every evaluation, whatever
+    /// the order uploads arrive in (late scans of the past, several a day, re-evaluations), and
+    /// rebuilding it from scratch (migration 2) gives the same rows.
+    #[test]
+    fn the_daily_rollup_gives_the_trend_of_every_evaluation() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut conn = DatabaseUrl::Sqlite(dir.path().join("rollup.db")).connect().expect("open");
+        let conn = &mut *conn;
+        db::migrate(conn).expect("migrate");
+        let hosts = ["a", "b", "c", "d"];
+        for h in hosts {
+            ensure_host(conn, h, "2026-01-01T00:00:00.000000Z").expect("host");
+        }
+        let today = jiff::civil::date(2026, 3, 1);
+        let mut state = 0x9e37_79b9_u32;
+        let mut rnd = |n: u32| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state % n
+        };
+        for i in 0..300 {
+            let host = hosts[rnd(4) as usize];
+            // Days spread over two months, in no order: many uploads arrive late.
+            let at = format!("2026-{:02}-{:02}T{:02}:00:00.000000Z", 1 + rnd(2), 1 + rnd(28), rnd(24));
+            let e = match rnd(4) {
+                0 => evaluation(&[]),
+                1 => evaluation(&[("x", 1)]),
+                2 => evaluation(&[("x", 2), ("y", 1)]),
+                _ => evaluation(&[("y", 1), ("z", 0)]),
+            };
+            conn.batch("BEGIN").expect("begin");
+            record_evaluation(conn, host, &format!("u{i}"), &at, "fp", "upload", &e).expect("record");
+            conn.batch("COMMIT").expect("commit");
+            for list in ["x", "y", "z"] {
+                let reference = views::trend(&list_history(conn, list).expect("history"), today);
+                let rolled = views::trend_of_days(&list_days(conn, list).expect("days"), today);
+                assert_eq!(rolled, reference, "list {list} after upload {i} ({host} at {at})");
+            }
+        }
+        let rows = |c: &mut dyn Conn| {
+            c.query("SELECT list, day, delta FROM list_days WHERE delta <> 0 ORDER BY list, day", &[])
+        };
+        let incremental = rows(conn).expect("rows");
+        assert!(!incremental.is_empty());
+        rebuild_list_days(conn).expect("rebuild");
+        assert_eq!(rows(conn).expect("rows"), incremental);
+    }
 }

@@ -92,6 +92,7 @@ impl Harness {
             clock: Clock { today: Some(jiff::civil::date(2026, 11, 28)) },
             max_body_bytes: max_body,
             queue: 1024,
+            cookie_secure: false,
         };
         let running = rt.block_on(delist_server::start(config)).expect("server starts");
         let base = format!("http://{}", running.addr);
