@@ -250,16 +250,10 @@ fn write_batch(conn: &mut dyn Conn, batch: Vec<(Box<Prepared>, Reply)>, engine: 
             } else {
                 p
             };
-            conn.batch("SAVEPOINT upload")?;
+            // A conflict is found before anything is written: no savepoint needed.
             match store::ingest(conn, p) {
-                Ok(i) => {
-                    conn.batch("RELEASE SAVEPOINT upload")?;
-                    results.push(Ok(i));
-                }
-                Err(IngestError::Conflict(m)) => {
-                    conn.batch("ROLLBACK TO SAVEPOINT upload; RELEASE SAVEPOINT upload")?;
-                    results.push(Err(Refused::Conflict(m)));
-                }
+                Ok(i) => results.push(Ok(i)),
+                Err(IngestError::Conflict(m)) => results.push(Err(Refused::Conflict(m))),
                 Err(IngestError::Db(e)) => return Err(e),
             }
         }

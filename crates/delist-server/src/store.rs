@@ -152,69 +152,61 @@ pub fn host_for_token(conn: &mut dyn Conn, token: &str) -> DbResult<Option<Strin
 // ---------------------------------------------------------------- uploads
 
 /// Writes one upload inside the caller's transaction. A retry of a stored upload (same id, same
-/// host, same inventory) returns the stored outcome and writes nothing.
+/// host, same inventory) returns the stored outcome and writes nothing; an upload id taken by
+/// another upload is a conflict, found before anything is written (so the caller needs no
+/// savepoint). The host exists: uploads come with its token, and tokens are made with the host.
+///
+/// Statements are few because each is a round trip on PostgreSQL: the usual upload (an inventory
+/// already stored, nothing new found) is an inventory lookup, the upload row (which also claims
+/// the id), the rollup check, the evaluation rows, the host row and the findings' `last_seen`.
 pub fn ingest(conn: &mut dyn Conn, p: &Prepared) -> Result<Ingested, IngestError> {
-    let existing = conn.query("SELECT host, inventory FROM uploads WHERE id = $1", &[p.upload_id.clone().into()])?;
-    if let Some(row) = existing.first() {
-        if text(row, 0) != p.host || text(row, 1) != p.inventory_sha256 {
-            return Err(IngestError::Conflict(format!(
-                "upload id {} is already used by another upload; use a new id for a new scan",
-                p.upload_id
-            )));
-        }
-        let ev = conn.query(
-            "SELECT findings, waived FROM evaluations WHERE upload_id = $1 AND reason = 'upload'",
-            &[p.upload_id.clone().into()],
-        )?;
-        let (findings, waived) = ev.first().map(|r| (int(r, 0), int(r, 1))).unwrap_or_default();
-        let last = conn.query("SELECT last_upload FROM hosts WHERE name = $1", &[p.host.clone().into()])?;
-        let current = last.first().and_then(|r| opt_text(r, 0)).as_deref() == Some(p.upload_id.as_str());
-        return Ok(Ingested {
-            upload_id: p.upload_id.clone(),
-            host: p.host.clone(),
-            duplicate: true,
-            findings,
-            waived,
-            current,
-        });
-    }
-    let last = conn.query("SELECT last_scanned_at FROM hosts WHERE name = $1", &[p.host.clone().into()])?;
-    if last.is_empty() {
-        ensure_host(conn, &p.host, &p.received_at)?;
-    }
+    let upload = |conn: &mut dyn Conn| {
+        conn.query(
+            "INSERT INTO uploads (id, host, received_at, scanned_at, inventory, artifacts, errors, tool_version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING seq",
+            &[
+                p.upload_id.clone().into(),
+                p.host.clone().into(),
+                p.received_at.clone().into(),
+                p.scanned_at.clone().into(),
+                p.inventory_sha256.clone().into(),
+                p.artifacts.into(),
+                p.errors.into(),
+                p.tool_version.clone().into(),
+            ],
+        )
+    };
     // Stored once by content: an unchanged inventory (the usual upload) costs this lookup, and
-    // its body is not even sent to the database again.
-    let known = conn.query("SELECT 1 FROM inventories WHERE sha256 = $1", &[p.inventory_sha256.clone().into()])?;
-    if known.is_empty() {
+    // its body is not sent to the database again.
+    let known =
+        !conn.query("SELECT 1 FROM inventories WHERE sha256 = $1", &[p.inventory_sha256.clone().into()])?.is_empty();
+    if known {
+        if upload(conn)?.is_empty() {
+            return stored(conn, p);
+        }
+    } else {
+        // A new inventory: make sure the id is free before storing its body.
+        if !conn.query("SELECT 1 FROM uploads WHERE id = $1", &[p.upload_id.clone().into()])?.is_empty() {
+            return stored(conn, p);
+        }
         conn.exec(
             "INSERT INTO inventories (sha256, body) VALUES ($1, $2)",
             &[p.inventory_sha256.clone().into(), Val::Blob(p.inventory.clone())],
         )?;
+        if upload(conn)?.is_empty() {
+            return Err(IngestError::Db(DbError::new("upload id taken while it was free")));
+        }
     }
-    conn.exec(
-        "INSERT INTO uploads (id, host, received_at, scanned_at, inventory, artifacts, errors, tool_version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        &[
-            p.upload_id.clone().into(),
-            p.host.clone().into(),
-            p.received_at.clone().into(),
-            p.scanned_at.clone().into(),
-            p.inventory_sha256.clone().into(),
-            p.artifacts.into(),
-            p.errors.into(),
-            p.tool_version.clone().into(),
-        ],
-    )?;
     record_evaluation(conn, &p.host, &p.upload_id, &p.scanned_at, &p.engine, "upload", &p.evaluation)?;
-    let current = match last.first().and_then(|r| opt_text(r, 0)) {
-        Some(t) => p.scanned_at >= t,
-        None => true,
-    };
-    if current {
-        conn.exec(
-            "UPDATE hosts SET last_upload = $2, last_scanned_at = $3 WHERE name = $1",
+    // Current unless a newer scan of the host is already stored (a late retry of an old scan).
+    let current = !conn
+        .query(
+            "UPDATE hosts SET last_upload = $2, last_scanned_at = $3 \
+             WHERE name = $1 AND (last_scanned_at IS NULL OR last_scanned_at <= $3) RETURNING name",
             &[p.host.clone().into(), p.upload_id.clone().into(), p.scanned_at.clone().into()],
-        )?;
+        )?
+        .is_empty();
+    if current {
         apply_current(conn, &p.host, &p.scanned_at, &p.evaluation.findings)?;
     }
     Ok(Ingested {
@@ -225,6 +217,26 @@ pub fn ingest(conn: &mut dyn Conn, p: &Prepared) -> Result<Ingested, IngestError
         waived: p.evaluation.waived as i64,
         current,
     })
+}
+
+/// The outcome of an upload id already stored: the same upload again, or a conflict.
+fn stored(conn: &mut dyn Conn, p: &Prepared) -> Result<Ingested, IngestError> {
+    let existing = conn.query("SELECT host, inventory FROM uploads WHERE id = $1", &[p.upload_id.clone().into()])?;
+    let same = existing.first().is_some_and(|row| text(row, 0) == p.host && text(row, 1) == p.inventory_sha256);
+    if !same {
+        return Err(IngestError::Conflict(format!(
+            "upload id {} is already used by another upload; use a new id for a new scan",
+            p.upload_id
+        )));
+    }
+    let ev = conn.query(
+        "SELECT findings, waived FROM evaluations WHERE upload_id = $1 AND reason = 'upload'",
+        &[p.upload_id.clone().into()],
+    )?;
+    let (findings, waived) = ev.first().map(|r| (int(r, 0), int(r, 1))).unwrap_or_default();
+    let last = conn.query("SELECT last_upload FROM hosts WHERE name = $1", &[p.host.clone().into()])?;
+    let current = last.first().and_then(|r| opt_text(r, 0)).as_deref() == Some(p.upload_id.as_str());
+    Ok(Ingested { upload_id: p.upload_id.clone(), host: p.host.clone(), duplicate: true, findings, waived, current })
 }
 
 fn record_evaluation(
