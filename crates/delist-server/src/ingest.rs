@@ -85,13 +85,16 @@ pub fn prepare(body: &[u8], host: &str, engine: &Engine, clock: &Clock) -> Resul
     let sha = hex(&Sha256::digest(raw));
     let today = time::date_of(&time::format(scanned)).unwrap_or_else(|| clock.today());
     // An inventory seen before (same bytes) was valid then and matches the same today: only a new
-    // one is parsed and matched.
+    // one is parsed and matched, and packed for storage here, in parallel, rather than by the
+    // writer.
+    let mut packed = None;
     let matched = engine.matched(&sha, today, || {
         let inventory: Inventory = serde_json::from_slice(raw)
             .map_err(|e| Refused::Invalid(format!("inventory is not a {INVENTORY_SCHEMA} document: {e}")))?;
         if inventory.schema != INVENTORY_SCHEMA {
             return Err(Refused::Invalid(format!("inventory schema {:?} is not {INVENTORY_SCHEMA}", inventory.schema)));
         }
+        packed = Some(store::pack(raw));
         Ok(engine.match_inventory(&inventory, today))
     })?;
     let evaluation = engine.finish(&matched, host, today);
@@ -102,6 +105,7 @@ pub fn prepare(body: &[u8], host: &str, engine: &Engine, clock: &Clock) -> Resul
         received_at: time::format(now),
         inventory_sha256: sha,
         inventory: raw.to_vec(),
+        packed,
         artifacts: matched.artifacts,
         errors: matched.errors,
         tool_version: matched.tool_version.clone(),
