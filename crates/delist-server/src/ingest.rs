@@ -174,6 +174,7 @@ struct Reeval {
 
 fn run(conn: &mut dyn Conn, rx: &Receiver<Job>, engine: &RwLock<Arc<Engine>>, clock: &Clock) {
     let mut reeval: Option<Reeval> = None;
+    let mut known = store::Known::default();
     loop {
         // While a re-evaluation runs, uploads that arrive go first, between its chunks.
         let job = if reeval.is_some() {
@@ -198,7 +199,7 @@ fn run(conn: &mut dyn Conn, rx: &Receiver<Job>, engine: &RwLock<Arc<Engine>>, cl
                         Err(_) => break,
                     }
                 }
-                write_batch(conn, batch, engine, clock);
+                write_batch(conn, batch, &mut known, engine, clock);
                 if let Some(Job::Reevaluate(done)) = later {
                     start_reeval(&mut reeval, done);
                 }
@@ -240,7 +241,13 @@ fn start_reeval(reeval: &mut Option<Reeval>, done: oneshot::Sender<Result<usize,
 
 type Reply = oneshot::Sender<Result<Ingested, Refused>>;
 
-fn write_batch(conn: &mut dyn Conn, batch: Vec<(Box<Prepared>, Reply)>, engine: &RwLock<Arc<Engine>>, clock: &Clock) {
+fn write_batch(
+    conn: &mut dyn Conn,
+    batch: Vec<(Box<Prepared>, Reply)>,
+    known: &mut store::Known,
+    engine: &RwLock<Arc<Engine>>,
+    clock: &Clock,
+) {
     let eng = current(engine);
     let mut results: Vec<Result<Ingested, Refused>> = Vec::with_capacity(batch.len());
     let outcome = (|| -> Result<(), crate::db::DbError> {
@@ -255,7 +262,7 @@ fn write_batch(conn: &mut dyn Conn, batch: Vec<(Box<Prepared>, Reply)>, engine: 
                 p
             };
             // A conflict is found before anything is written: no savepoint needed.
-            match store::ingest(conn, p) {
+            match store::ingest(conn, p, known) {
                 Ok(i) => results.push(Ok(i)),
                 Err(IngestError::Conflict(m)) => results.push(Err(Refused::Conflict(m))),
                 Err(IngestError::Db(e)) => return Err(e),
@@ -265,12 +272,14 @@ fn write_batch(conn: &mut dyn Conn, batch: Vec<(Box<Prepared>, Reply)>, engine: 
     })();
     match outcome {
         Ok(()) => {
+            known.commit();
             for ((_, reply), r) in batch.into_iter().zip(results) {
                 let _ = reply.send(r);
             }
         }
         Err(e) => {
             let _ = conn.batch("ROLLBACK");
+            known.rollback();
             for (_, reply) in batch {
                 let _ = reply.send(Err(Refused::Internal(e.to_string())));
             }

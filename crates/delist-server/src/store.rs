@@ -180,6 +180,42 @@ pub fn unpack(body: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
     Some(std::borrow::Cow::Owned(out))
 }
 
+/// Inventories known to be stored, so that the writer need not ask: those committed, and those
+/// written in the transaction under way (forgotten if it rolls back).
+#[derive(Debug, Default)]
+pub struct Known {
+    committed: std::collections::HashSet<String>,
+    pending: Vec<String>,
+}
+
+impl Known {
+    /// Bounded: past this many, the set starts afresh (the database still knows).
+    const CAPACITY: usize = 100_000;
+
+    fn has(&self, sha256: &str) -> bool {
+        self.committed.contains(sha256) || self.pending.iter().any(|p| p == sha256)
+    }
+
+    fn add(&mut self, sha256: &str) {
+        if !self.has(sha256) {
+            self.pending.push(sha256.to_string());
+        }
+    }
+
+    /// The transaction committed: what it wrote is stored.
+    pub fn commit(&mut self) {
+        if self.committed.len() + self.pending.len() > Self::CAPACITY {
+            self.committed.clear();
+        }
+        self.committed.extend(self.pending.drain(..));
+    }
+
+    /// The transaction rolled back: what it wrote is not.
+    pub fn rollback(&mut self) {
+        self.pending.clear();
+    }
+}
+
 /// Writes one upload inside the caller's transaction. A retry of a stored upload (same id, same
 /// host, same inventory) returns the stored outcome and writes nothing; an upload id taken by
 /// another upload is a conflict, found before anything is written (so the caller needs no
@@ -188,7 +224,7 @@ pub fn unpack(body: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
 /// Statements are few because each is a round trip on PostgreSQL: the usual upload (an inventory
 /// already stored, nothing new found) is an inventory lookup, the upload row (which also claims
 /// the id), the rollup check, the evaluation rows, the host row and the findings' `last_seen`.
-pub fn ingest(conn: &mut dyn Conn, p: &Prepared) -> Result<Ingested, IngestError> {
+pub fn ingest(conn: &mut dyn Conn, p: &Prepared, known: &mut Known) -> Result<Ingested, IngestError> {
     let upload = |conn: &mut dyn Conn| {
         conn.query(
             "INSERT INTO uploads (id, host, received_at, scanned_at, inventory, artifacts, errors, tool_version) \
@@ -207,9 +243,10 @@ pub fn ingest(conn: &mut dyn Conn, p: &Prepared) -> Result<Ingested, IngestError
     };
     // Stored once by content: an unchanged inventory (the usual upload) costs this lookup, and
     // its body is not sent to the database again.
-    let known =
-        !conn.query("SELECT 1 FROM inventories WHERE sha256 = $1", &[p.inventory_sha256.clone().into()])?.is_empty();
-    if known {
+    let stored_before = known.has(&p.inventory_sha256)
+        || !conn.query("SELECT 1 FROM inventories WHERE sha256 = $1", &[p.inventory_sha256.clone().into()])?.is_empty();
+    known.add(&p.inventory_sha256);
+    if stored_before {
         if upload(conn)?.is_empty() {
             return stored(conn, p);
         }
@@ -285,12 +322,20 @@ fn record_evaluation(
         &[host.into(), upload_id.into(), at.into(), engine.into(), reason.into(), e.live.into(), e.waived.into()],
     )?;
     let seq = rows.first().map(|r| int(r, 0)).ok_or_else(|| DbError::new("evaluation insert returned no seq"))?;
-    for (list, c) in &e.lists {
-        conn.exec(
-            "INSERT INTO evaluation_lists (evaluation, list, findings, waived) VALUES ($1, $2, $3, $4)",
-            &[Val::Int(seq), list.into(), c.live.into(), c.waived.into()],
-        )?;
+    if e.lists.is_empty() {
+        return Ok(());
     }
+    // One statement for every list (a round trip each on PostgreSQL otherwise); the text differs
+    // only by the number of lists, so few statements are prepared.
+    let mut sql = String::from("INSERT INTO evaluation_lists (evaluation, list, findings, waived) VALUES ");
+    let mut params = vec![Val::Int(seq)];
+    for (i, (list, c)) in e.lists.iter().enumerate() {
+        let n = params.len();
+        let sep = if i == 0 { "" } else { ", " };
+        sql.push_str(&format!("{sep}($1, ${}, ${}, ${})", n + 1, n + 2, n + 3));
+        params.extend([list.into(), c.live.into(), c.waived.into()]);
+    }
+    conn.exec(&sql, &params)?;
     Ok(())
 }
 
