@@ -1,5 +1,6 @@
 // Signs in to a running delist dashboard in headless Chromium (Debian's /usr/bin/chromium),
-// opens a list's page, takes a screenshot, and prints the text the test asserts, as JSON.
+// reads the overview (with each list's trend chart), opens a list's page, takes screenshots of
+// both (SCREENSHOT.png and SCREENSHOT-overview.png), and prints the text the test asserts, as JSON.
 // Usage: node dashboard.mjs BASE-URL ADMIN-TOKEN LIST-ID SCREENSHOT.png
 import { chromium } from 'playwright-core';
 
@@ -20,11 +21,20 @@ await page.fill('input[name=secret]', admin);
 await page.click('form.login button');
 await page.waitForSelector('#lists');
 const overview = await page.locator('#lists').textContent();
+// The overview draws each list's trend too (a small inline SVG per row).
+const spark = page.locator(`svg.spark[data-list="${list}"]`);
+const overviewTrend = {
+  visible: await spark.isVisible(),
+  title: await spark.locator('title').textContent(),
+  points: ((await spark.locator('polyline').getAttribute('points')) || '').trim().split(/\s+/).length,
+};
+await page.screenshot({ path: shot.replace(/\.png$/, '-overview.png'), fullPage: true });
 await page.click(`a[href="/lists/${list}"]`);
 await page.waitForSelector('svg.trend');
 await page.screenshot({ path: shot, fullPage: true });
 const out = {
   overview,
+  overviewTrend,
   summary: await page.locator('#summary').textContent(),
   trend: await page.locator('#trend').textContent(),
   chartVisible: await page.locator('svg[aria-label="Hosts affected over time"]').isVisible(),

@@ -74,6 +74,10 @@ pub struct ServeArgs {
     /// Largest upload accepted, in bytes.
     #[arg(long, default_value_t = 64 << 20, value_name = "BYTES")]
     pub max_upload_bytes: usize,
+    /// The server is reached over HTTPS (a TLS-terminating proxy in front): dashboard cookies
+    /// are marked Secure and responses carry Strict-Transport-Security.
+    #[arg(long)]
+    pub cookie_secure: bool,
 }
 
 #[derive(Subcommand, Debug, Clone)]

@@ -824,6 +824,7 @@ fn serve(a: &ServeArgs) -> Result<ExitCode> {
         clock: delist_server::time::Clock { today },
         max_body_bytes: a.max_upload_bytes,
         queue: delist_server::Config::DEFAULT_QUEUE,
+        cookie_secure: a.cookie_secure,
     })?;
     Ok(ExitCode::SUCCESS)
 }

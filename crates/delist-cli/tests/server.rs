@@ -274,6 +274,13 @@ fn dashboard_shows_the_removal_in_headless_chromium() {
         overview.contains("us-bod-17-01") && overview.contains("2017-12-12") && overview.contains("days ago"),
         "{overview}"
     );
+    // The overview's own trend chart for the list: one point a day, from 1 host to 0.
+    let ot = &seen["overviewTrend"];
+    assert_eq!(ot["visible"], true, "{ot}");
+    assert_eq!(ot["title"], "us-bod-17-01: 1 host(s) on 2026-11-20, 0 on 2026-11-28", "{ot}");
+    assert_eq!(ot["points"], 9, "{ot}");
+    let overview_png = std::fs::read(t.path().join("dashboard-overview.png")).expect("overview screenshot");
+    assert!(overview_png.starts_with(b"\x89PNG") && overview_png.len() > 10_000, "a real screenshot");
     let summary = seen["summary"].as_str().expect("summary");
     assert!(summary.contains("0 host(s) affected"), "{summary}");
     let trend = seen["trend"].as_str().expect("trend table");

@@ -9,10 +9,15 @@ use delist_core::{Artifact, ArtifactKind, Role};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Stands for the host's number in the serialised inventory (see [`inventory`]).
+const HOST_MARK: &str = "HOSTNUMBER";
+
 /// An inventory like a Debian server's: ARTIFACTS packages with maintainer, homepage and summary
-/// fields, one of them a Kaspersky product (a finding on every upload).
+/// fields, one of them a Kaspersky product (a finding on every upload) and one named after the
+/// host (`hostpkg-HOSTNUMBER`, replaced per host), so that every host's inventory is its own and
+/// stays the same from one of its uploads to the next, as a fleet's do between changes.
 fn inventory(artifacts: usize) -> Inventory {
-    let mut v: Vec<Artifact> = (0..artifacts.saturating_sub(1))
+    let mut v: Vec<Artifact> = (0..artifacts.saturating_sub(2))
         .map(|i| {
             Artifact::new(ArtifactKind::Deb, format!("libexample{i}"), "/var/lib/dpkg/status", "live:/")
                 .version(format!("1.{i}.0-1"))
@@ -22,6 +27,11 @@ fn inventory(artifacts: usize) -> Inventory {
                 .id(format!("pkg:deb/debian/libexample{i}@1.{i}.0-1"))
         })
         .collect();
+    v.push(
+        Artifact::new(ArtifactKind::Deb, format!("hostpkg-{HOST_MARK}"), "/var/lib/dpkg/status", "live:/")
+            .version("1.0")
+            .field("deb.maintainer", "Site Admins <root@example.org>", Role::Publisher),
+    );
     v.push(Artifact::new(ArtifactKind::Deb, "kesl", "/var/lib/dpkg/status", "live:/").version("12.0.0.6672").field(
         "deb.maintainer",
         "AO Kaspersky Lab <support@kaspersky.com>",
@@ -57,8 +67,10 @@ fn main() {
         let v: serde_json::Value = serde_json::from_str(&r.body_mut().read_to_string().expect("body")).expect("json");
         tokens.push(v["token"].as_str().expect("token").to_string());
     }
-    let inv = serde_json::to_value(inventory(artifacts)).expect("inventory");
-    let body_len = inv.to_string().len();
+    // Serialised once: the generator shares the machine with the server and must not spend its
+    // CPU building the same JSON again for every request.
+    let inv: Arc<str> = serde_json::to_string(&inventory(artifacts)).expect("inventory").into();
+    let body_len = inv.len();
     let next = Arc::new(Mutex::new(0usize));
     let lat = Arc::new(Mutex::new(Vec::<Duration>::with_capacity(uploads)));
     let failures = Arc::new(Mutex::new(0usize));
@@ -78,15 +90,16 @@ fn main() {
                         *g += 1;
                         *g - 1
                     };
-                    let body = serde_json::json!({
-                        "schema": "delist.upload/1", "upload_id": format!("bench-upload-{i:08}"),
-                        "scanned_at": "2026-11-27T10:00:00Z", "inventory": inv,
-                    })
-                    .to_string();
+                    let host = i % tokens.len();
+                    let body = format!(
+                        "{{\"schema\":\"delist.upload/1\",\"upload_id\":\"bench-upload-{i:08}\",\
+                         \"scanned_at\":\"2026-11-27T10:00:00Z\",\"inventory\":{}}}",
+                        inv.replace(HOST_MARK, &format!("{host:05}"))
+                    );
                     let t = Instant::now();
                     let r = http
                         .post(format!("{base}/api/v1/reports"))
-                        .header("Authorization", format!("Bearer {}", tokens[i % tokens.len()]))
+                        .header("Authorization", format!("Bearer {}", tokens[host]))
                         .header("Content-Type", "application/json")
                         .send(body.as_bytes());
                     let ok = matches!(&r, Ok(r) if r.status().as_u16() == 201);

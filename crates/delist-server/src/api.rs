@@ -285,9 +285,9 @@ pub async fn list_detail(app: &Arc<App>, id: String) -> ApiResult<ListDetail> {
         .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "no such list among those the server evaluates".into()))?;
     let current =
         find(app, FindingQuery { host: None, vendor: None, list: Some(id.clone()), current: Some(true) }).await?;
-    let points = db(app, move |c| store::list_history(c, &id)).await?;
+    let days = db(app, move |c| store::list_days(c, &id)).await?;
     let today = app.clock.today();
-    Ok(ListDetail { overview: views::overview(&list, &current, today), trend: views::trend(&points, today) })
+    Ok(ListDetail { overview: views::overview(&list, &current, today), trend: views::trend_of_days(&days, today) })
 }
 
 async fn list(

@@ -213,21 +213,23 @@ fn days(d: i64) -> String {
     }
 }
 
-fn lists_table(lists: &[ListOverview]) -> String {
+/// The lists with, for each, its trend as a small chart (`trends` in the same order).
+fn lists_table(lists: &[ListOverview], trends: &[Vec<TrendPoint>]) -> String {
     let mut s = String::from(
-        "<table id=\"lists\"><thead><tr><th>List</th><th>Hosts affected</th><th>Findings</th><th>Waived</th><th>Deadline</th><th>Days</th></tr></thead><tbody>",
+        "<table id=\"lists\"><thead><tr><th>List</th><th>Hosts affected</th><th>Findings</th><th>Waived</th><th>Deadline</th><th>Days</th><th>Trend</th></tr></thead><tbody>",
     );
-    for l in lists {
+    for (l, trend) in lists.iter().zip(trends.iter().map(Vec::as_slice).chain(std::iter::repeat(&[][..]))) {
         let (date, left) =
             l.deadline.as_ref().map_or((String::from("—"), String::new()), |d| (d.date.clone(), days(d.days_left)));
         let _ = write!(
             s,
-            "<tr><td><a href=\"/lists/{id}\">{id}</a><br><small>{title}</small></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><a href=\"/lists/{id}\">{id}</a><br><small>{title}</small></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             l.hosts_affected,
             l.findings,
             l.waived,
             esc(&date),
             esc(&left),
+            spark_svg(&l.id, trend),
             id = esc(&l.id),
             title = esc(&l.title)
         );
@@ -250,9 +252,17 @@ async fn overview(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
         Ok(d) => d,
         Err(e) => return failure(e),
     };
-    let lists = crate::views::overviews(&app.engine(), &current, app.clock.today());
+    let today = app.clock.today();
+    let lists = crate::views::overviews(&app.engine(), &current, today);
+    let ids: Vec<String> = lists.iter().map(|l| l.id.clone()).collect();
+    let days =
+        match api::db(&app, move |c| store::lists_days(c, &ids.iter().map(String::as_str).collect::<Vec<_>>())).await {
+            Ok(d) => d,
+            Err(e) => return failure(e),
+        };
+    let trends: Vec<Vec<TrendPoint>> = days.iter().map(|d| crate::views::trend_of_days(d, today)).collect();
     let mut body = String::from("<h1>Fleet overview</h1><h2>Lists</h2>");
-    body.push_str(&lists_table(&lists));
+    body.push_str(&lists_table(&lists, &trends));
     body.push_str("<h2>Hosts</h2><table id=\"hosts\"><thead><tr><th>Host</th><th>Last scan</th><th>Uploads</th><th>Current findings</th></tr></thead><tbody>");
     for h in &hosts {
         let _ = write!(
@@ -392,6 +402,32 @@ fn by_vendor(current: &[TrackedFinding]) -> BTreeMap<String, (usize, usize, usiz
         }
     }
     m.into_iter().map(|(k, (h, l, w))| (k, (h.len(), l, w))).collect()
+}
+
+/// A list's trend as a small inline SVG line (the overview's column; no script, nothing fetched).
+/// Its title says where the trend went, for screen readers and hovering.
+pub fn spark_svg(list: &str, trend: &[TrendPoint]) -> String {
+    let (w, h, pad) = (160.0_f64, 36.0_f64, 3.0_f64);
+    let (Some(first), Some(last)) = (trend.first(), trend.last()) else {
+        return String::from("<span class=\"muted\">no scans yet</span>");
+    };
+    let max = trend.iter().map(|p| p.hosts).max().unwrap_or(0).max(1) as f64;
+    let n = trend.len().max(2) as f64 - 1.0;
+    let x = |i: usize| pad + (w - 2.0 * pad) * (i as f64) / n;
+    let y = |v: usize| h - pad - (h - 2.0 * pad) * (v as f64) / max;
+    let points: Vec<String> = trend.iter().enumerate().map(|(i, p)| format!("{:.1},{:.1}", x(i), y(p.hosts))).collect();
+    let title = format!("{}: {} host(s) on {}, {} on {}", esc(list), first.hosts, first.date, last.hosts, last.date);
+    format!(
+        "<svg class=\"spark\" role=\"img\" aria-label=\"Trend of {id}\" data-list=\"{id}\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <title>{title}</title><line x1=\"0\" y1=\"{b}\" x2=\"{w}\" y2=\"{b}\" stroke=\"#ccc\"/>\
+         <polyline fill=\"none\" stroke=\"#b00020\" stroke-width=\"2\" points=\"{}\"/>\
+         <circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.5\" fill=\"#b00020\"/></svg>",
+        points.join(" "),
+        x(trend.len() - 1),
+        y(last.hosts),
+        id = esc(list),
+        b = h - pad,
+    )
 }
 
 /// The trend as an inline SVG line chart (no script, nothing fetched).

@@ -11,7 +11,8 @@ use delist_core::report::Inventory;
 use delist_core::{Finding, Matcher, Selection};
 use jiff::civil::Date;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 self_cell::self_cell!(
     /// A catalog and its compiled matcher, which borrows it.
@@ -37,6 +38,25 @@ pub struct Engine {
     /// Changes whenever the catalog or policy text changes: stored evaluations made with another
     /// fingerprint are stale.
     pub fingerprint: String,
+    /// Inventories already matched, by content and day (see [`Engine::matched`]). It lives and
+    /// dies with the engine, so a reload of the catalog or policy starts it afresh.
+    memo: Mutex<HashMap<(String, Date), Arc<Matched>>>,
+}
+
+/// How many distinct inventories (per day) the engine remembers. Each entry is small (the few
+/// findings of one inventory, not the inventory), so even a full memo is a few megabytes.
+const MEMO_CAPACITY: usize = 20_000;
+
+/// An inventory matched against the catalog: what does not depend on the host that sent it or on
+/// the policy's waivers. Host and waivers are applied by [`Engine::finish`].
+#[derive(Debug, Clone, Default)]
+pub struct Matched {
+    /// Sorted and deduplicated by id; `artifact.host` as the inventory gave it.
+    pub findings: Vec<Finding>,
+    /// What the inventory says of itself, kept so that a remembered one need not be parsed.
+    pub artifacts: usize,
+    pub errors: usize,
+    pub tool_version: String,
 }
 
 /// One inventory evaluated: its findings (waivers applied as of the evaluation date) and, per
@@ -83,7 +103,7 @@ impl Engine {
         }
         let fingerprint = format!("{}:{}", cat.version, hex(&h.finalize()[..8]));
         let compiled = Compiled::new(cat, |c| Matcher::new(c));
-        Ok(Self { compiled, policy, selection, fingerprint })
+        Ok(Self { compiled, policy, selection, fingerprint, memo: Mutex::new(HashMap::new()) })
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -102,19 +122,58 @@ impl Engine {
 
     /// Evaluates an inventory of `host` on `today`, exactly as `delist scan` would have.
     pub fn evaluate(&self, inventory: &Inventory, host: &str, today: Date) -> Evaluation {
+        self.finish(&self.match_inventory(inventory, today), host, today)
+    }
+
+    /// Matches every artifact of an inventory (the costly part of an evaluation).
+    pub fn match_inventory(&self, inventory: &Inventory, today: Date) -> Matched {
         let matcher = self.compiled.borrow_dependent();
-        let mut findings: Vec<Finding> = Vec::new();
-        for a in &inventory.artifacts {
-            for mut f in matcher.evaluate(a, &self.selection, today) {
-                if f.artifact.host.is_none() {
-                    f.artifact.host = Some(host.to_string());
-                }
-                findings.push(f);
-            }
-        }
+        let mut findings: Vec<Finding> =
+            inventory.artifacts.iter().flat_map(|a| matcher.evaluate(a, &self.selection, today)).collect();
         // One artifact read twice (two targets of one host) is one finding.
         findings.sort_by(|a, b| a.id.cmp(&b.id));
         findings.dedup_by(|a, b| a.id == b.id);
+        Matched {
+            findings,
+            artifacts: inventory.artifacts.len(),
+            errors: inventory.errors.len(),
+            tool_version: inventory.tool.version.chars().take(64).collect(),
+        }
+    }
+
+    /// The match of the inventory whose SHA-256 is `sha256` on `today`, computed by `compute` the
+    /// first time only. A fleet uploads the same inventories again and again (a host unchanged
+    /// since its last scan, a thousand identical servers); matching is a pure function of the
+    /// inventory's bytes, the engine and the day, so those uploads cost a hash and a lookup.
+    pub fn matched<E>(
+        &self,
+        sha256: &str,
+        today: Date,
+        compute: impl FnOnce() -> Result<Matched, E>,
+    ) -> Result<Arc<Matched>, E> {
+        let key = (sha256.to_string(), today);
+        if let Some(m) = self.memo.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(m.clone());
+        }
+        let m = Arc::new(compute()?);
+        let mut memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
+        // Bounded: forgetting everything at once is crude but cheap, and the next uploads refill it.
+        if memo.len() >= MEMO_CAPACITY {
+            memo.clear();
+        }
+        memo.insert(key, m.clone());
+        Ok(m)
+    }
+
+    /// A match made an evaluation of `host`: the host named on each finding, the policy's waivers
+    /// applied as of `today`, the counts per list.
+    pub fn finish(&self, matched: &Matched, host: &str, today: Date) -> Evaluation {
+        let mut findings = matched.findings.clone();
+        for f in &mut findings {
+            if f.artifact.host.is_none() {
+                f.artifact.host = Some(host.to_string());
+            }
+        }
         self.apply_waivers(&mut findings, today);
         let mut e = Evaluation::default();
         for f in &findings {

@@ -82,23 +82,33 @@ pub fn prepare(body: &[u8], host: &str, engine: &Engine, clock: &Clock) -> Resul
         return Err(Refused::Invalid(format!("scanned_at {} is in the future", env.scanned_at)));
     }
     let raw = env.inventory.get().as_bytes();
-    let inventory: Inventory = serde_json::from_slice(raw)
-        .map_err(|e| Refused::Invalid(format!("inventory is not a {INVENTORY_SCHEMA} document: {e}")))?;
-    if inventory.schema != INVENTORY_SCHEMA {
-        return Err(Refused::Invalid(format!("inventory schema {:?} is not {INVENTORY_SCHEMA}", inventory.schema)));
-    }
+    let sha = hex(&Sha256::digest(raw));
     let today = time::date_of(&time::format(scanned)).unwrap_or_else(|| clock.today());
-    let evaluation = engine.evaluate(&inventory, host, today);
+    // An inventory seen before (same bytes) was valid then and matches the same today: only a new
+    // one is parsed and matched, and packed for storage here, in parallel, rather than by the
+    // writer.
+    let mut packed = None;
+    let matched = engine.matched(&sha, today, || {
+        let inventory: Inventory = serde_json::from_slice(raw)
+            .map_err(|e| Refused::Invalid(format!("inventory is not a {INVENTORY_SCHEMA} document: {e}")))?;
+        if inventory.schema != INVENTORY_SCHEMA {
+            return Err(Refused::Invalid(format!("inventory schema {:?} is not {INVENTORY_SCHEMA}", inventory.schema)));
+        }
+        packed = Some(store::pack(raw));
+        Ok(engine.match_inventory(&inventory, today))
+    })?;
+    let evaluation = engine.finish(&matched, host, today);
     Ok(Prepared {
         upload_id: env.upload_id,
         host: host.to_string(),
         scanned_at: time::format(scanned),
         received_at: time::format(now),
-        inventory_sha256: hex(&Sha256::digest(raw)),
+        inventory_sha256: sha,
         inventory: raw.to_vec(),
-        artifacts: inventory.artifacts.len(),
-        errors: inventory.errors.len(),
-        tool_version: inventory.tool.version.chars().take(64).collect(),
+        packed,
+        artifacts: matched.artifacts,
+        errors: matched.errors,
+        tool_version: matched.tool_version.clone(),
         engine: engine.fingerprint.clone(),
         evaluation,
     })
@@ -164,6 +174,7 @@ struct Reeval {
 
 fn run(conn: &mut dyn Conn, rx: &Receiver<Job>, engine: &RwLock<Arc<Engine>>, clock: &Clock) {
     let mut reeval: Option<Reeval> = None;
+    let mut known = store::Known::default();
     loop {
         // While a re-evaluation runs, uploads that arrive go first, between its chunks.
         let job = if reeval.is_some() {
@@ -188,7 +199,7 @@ fn run(conn: &mut dyn Conn, rx: &Receiver<Job>, engine: &RwLock<Arc<Engine>>, cl
                         Err(_) => break,
                     }
                 }
-                write_batch(conn, batch, engine, clock);
+                write_batch(conn, batch, &mut known, engine, clock);
                 if let Some(Job::Reevaluate(done)) = later {
                     start_reeval(&mut reeval, done);
                 }
@@ -230,7 +241,13 @@ fn start_reeval(reeval: &mut Option<Reeval>, done: oneshot::Sender<Result<usize,
 
 type Reply = oneshot::Sender<Result<Ingested, Refused>>;
 
-fn write_batch(conn: &mut dyn Conn, batch: Vec<(Box<Prepared>, Reply)>, engine: &RwLock<Arc<Engine>>, clock: &Clock) {
+fn write_batch(
+    conn: &mut dyn Conn,
+    batch: Vec<(Box<Prepared>, Reply)>,
+    known: &mut store::Known,
+    engine: &RwLock<Arc<Engine>>,
+    clock: &Clock,
+) {
     let eng = current(engine);
     let mut results: Vec<Result<Ingested, Refused>> = Vec::with_capacity(batch.len());
     let outcome = (|| -> Result<(), crate::db::DbError> {
@@ -244,16 +261,10 @@ fn write_batch(conn: &mut dyn Conn, batch: Vec<(Box<Prepared>, Reply)>, engine: 
             } else {
                 p
             };
-            conn.batch("SAVEPOINT upload")?;
-            match store::ingest(conn, p) {
-                Ok(i) => {
-                    conn.batch("RELEASE SAVEPOINT upload")?;
-                    results.push(Ok(i));
-                }
-                Err(IngestError::Conflict(m)) => {
-                    conn.batch("ROLLBACK TO SAVEPOINT upload; RELEASE SAVEPOINT upload")?;
-                    results.push(Err(Refused::Conflict(m)));
-                }
+            // A conflict is found before anything is written: no savepoint needed.
+            match store::ingest(conn, p, known) {
+                Ok(i) => results.push(Ok(i)),
+                Err(IngestError::Conflict(m)) => results.push(Err(Refused::Conflict(m))),
                 Err(IngestError::Db(e)) => return Err(e),
             }
         }
@@ -261,12 +272,14 @@ fn write_batch(conn: &mut dyn Conn, batch: Vec<(Box<Prepared>, Reply)>, engine: 
     })();
     match outcome {
         Ok(()) => {
+            known.commit();
             for ((_, reply), r) in batch.into_iter().zip(results) {
                 let _ = reply.send(r);
             }
         }
         Err(e) => {
             let _ = conn.batch("ROLLBACK");
+            known.rollback();
             for (_, reply) in batch {
                 let _ = reply.send(Err(Refused::Internal(e.to_string())));
             }

@@ -11,7 +11,7 @@ use crate::store;
 use crate::time::Clock;
 use anyhow::{Context, Result, anyhow};
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -34,6 +34,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Uploads waiting for the writer before new ones are refused with 503.
     pub queue: usize,
+    /// Clients reach the server over HTTPS (a TLS-terminating proxy in front of it): cookies are
+    /// marked `Secure` and responses carry `Strict-Transport-Security`. Off, neither: HSTS over
+    /// plain HTTP is ignored by browsers at best, and a Secure cookie would never come back.
+    pub cookie_secure: bool,
 }
 
 impl Config {
@@ -51,6 +55,7 @@ pub struct App {
     pub sources: SourceLoader,
     pub max_body_bytes: usize,
     pub sessions: crate::dashboard::Sessions,
+    pub cookie_secure: bool,
 }
 
 impl App {
@@ -113,6 +118,7 @@ pub async fn start(config: Config) -> Result<Running> {
         sources: config.sources.clone(),
         max_body_bytes: config.max_body_bytes,
         sessions: crate::dashboard::Sessions::default(),
+        cookie_secure: config.cookie_secure,
     });
     let router = router(app.clone());
     let listener = tokio::net::TcpListener::bind(&config.listen)
@@ -144,32 +150,36 @@ pub async fn start(config: Config) -> Result<Running> {
 pub fn serve(config: Config) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
+        // Handlers first: a SIGTERM right after "serving on" must find them in place, not kill
+        // the process with the default action.
+        let stop = shutdown_signal()?;
         let running = start(config).await?;
         eprintln!("delist: serving on http://{}/ (API under /api/v1)", running.addr);
-        shutdown_signal().await;
+        stop.await;
         eprintln!("delist: stopping: finishing requests in flight");
         running.stop().await
     })
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Installs the SIGTERM and SIGINT handlers now; the future ends at the first signal.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+        let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
 
@@ -178,17 +188,31 @@ fn router(app: Arc<App>) -> Router {
         .merge(crate::api::routes())
         .merge(crate::dashboard::routes())
         .route("/openapi.json", axum::routing::get(crate::openapi::serve))
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), security_headers))
         // Bodies are read by the handlers themselves, after authentication, up to the limit.
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(app)
 }
 
 /// Headers on every response: nothing is loaded from elsewhere, nothing frames the dashboard,
-/// and types are never sniffed.
-async fn security_headers(req: Request, next: Next) -> Response {
+/// and types are never sniffed. Behind TLS (`cookie_secure`), every cookie is `Secure` and
+/// browsers are told to use HTTPS only.
+async fn security_headers(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if app.cookie_secure {
+        let cookies: Vec<HeaderValue> = h
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| HeaderValue::from_str(&format!("{v}; Secure")).ok())
+            .collect();
+        h.remove(header::SET_COOKIE);
+        for c in cookies {
+            h.append(header::SET_COOKIE, c);
+        }
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
     let set = |h: &mut axum::http::HeaderMap, k: header::HeaderName, v: &'static str| {
         h.insert(k, HeaderValue::from_static(v));
     };

@@ -5,7 +5,7 @@
 //! arithmetic is tested on its own.
 
 use crate::engine::Engine;
-use crate::store::{ListPoint, TrackedFinding};
+use crate::store::{ListDays, ListPoint, TrackedFinding};
 use delist_core::catalog::List;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -84,8 +84,37 @@ pub fn overview(list: &List, current: &[TrackedFinding], today: Date) -> ListOve
     }
 }
 
+/// Hosts affected by a list at the end of each day, from the first evaluation of any host to
+/// `today` (or the last evaluation, if later), from the list's daily rollup: the running sum of
+/// its changes. The same figures as [`trend`] computes from every evaluation, at the cost of one
+/// row per day.
+pub fn trend_of_days(days: &ListDays, today: Date) -> Vec<TrendPoint> {
+    let parse = |d: &str| d.parse::<Date>().ok();
+    let Some(first) = days.first.as_deref().and_then(parse) else { return Vec::new() };
+    let last = days.last.as_deref().and_then(parse).map_or(today, |l| l.max(today));
+    let mut changes = days.changes.iter().filter_map(|(d, c)| Some((parse(d)?, *c))).peekable();
+    let (mut hosts, mut out, mut day) = (0i64, Vec::new(), first);
+    // Changes dated before the first evaluation cannot be; they are counted on the first day.
+    // Bounded: one point per day, at most ten years.
+    for _ in 0..3660 {
+        if day > last {
+            break;
+        }
+        while let Some((_, c)) = changes.next_if(|(d, _)| *d <= day) {
+            hosts += c;
+        }
+        out.push(TrendPoint { date: day, hosts: usize::try_from(hosts).unwrap_or(0) });
+        match day.tomorrow() {
+            Ok(d) => day = d,
+            Err(_) => break,
+        }
+    }
+    out
+}
+
 /// Hosts affected by a list at the end of each day, from the first evaluation to `today`: a host
-/// counts while its latest evaluation so far has a live finding under the list.
+/// counts while its latest evaluation so far has a live finding under the list. Computed from
+/// every evaluation: the reference the rollup ([`trend_of_days`]) is tested against.
 pub fn trend(points: &[ListPoint], today: Date) -> Vec<TrendPoint> {
     let mut by_day: BTreeMap<Date, Vec<&ListPoint>> = BTreeMap::new();
     for p in points {

@@ -6,6 +6,7 @@
 mod common;
 
 use common::{ADMIN, Harness, databases, envelope, inventory_of};
+use delist_server::Config;
 use serde_json::{Value, json};
 
 const DAY1: &str = "2026-11-20T09:00:00Z";
@@ -276,4 +277,63 @@ fn responses_carry_security_headers() {
         assert!(get("content-security-policy").contains("frame-ancestors 'none'"), "{path}");
         assert_eq!(get("x-content-type-options"), "nosniff", "{path}");
     }
+}
+
+/// Cookies are `Secure` and HSTS is sent only when the server is told it is reached over HTTPS
+/// (`--cookie-secure`); over plain HTTP neither (a Secure cookie would never come back).
+#[test]
+fn cookies_are_secure_and_hsts_sent_only_behind_tls() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let http: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    for secure in [false, true] {
+        let db = databases(t.path(), if secure { "tls" } else { "plain" }).remove(0);
+        let h = Harness::start_config(db, common::sources(None), Config::DEFAULT_MAX_BODY, secure);
+        let r = http.get(format!("{}/login", h.base)).call().expect("login page");
+        let cookie = r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        assert!(cookie.starts_with("delist_login=") && cookie.contains("HttpOnly"), "{cookie}");
+        assert_eq!(cookie.ends_with("; Secure"), secure, "{cookie}");
+        let hsts = r.headers().get("strict-transport-security").and_then(|v| v.to_str().ok()).map(str::to_string);
+        assert_eq!(hsts.as_deref(), secure.then_some("max-age=31536000"));
+        let r = http.get(format!("{}/api/v1/health", h.base)).call().expect("health");
+        assert_eq!(r.headers().contains_key("strict-transport-security"), secure);
+    }
+}
+
+/// Truncated and bit-flipped uploads over HTTP: each is refused with 400 (or, where a flip only
+/// changed free text, stored); never a 500, never a dead server. Those refused store nothing.
+#[test]
+fn malformed_uploads_are_400_never_500() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let db = databases(t.path(), "malformed").remove(0);
+    let h = Harness::start(db, None);
+    let token = h.enrol("web-01");
+    let good = envelope("upload-good-01", DAY1, &inventory_of("dpkg/root")).to_string().into_bytes();
+    let mut accepted = 0;
+    let step = (good.len() / 150).max(1);
+    for cut in (0..good.len()).step_by(step) {
+        let (s, v) = h.upload_raw(Some(&token), "application/json", &good[..cut]);
+        assert_eq!(s, 400, "truncated at {cut}: {v}");
+        assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{v}");
+    }
+    let mut state = 0x51f1_5eed_u32;
+    for i in 0..300 {
+        let mut b = good.clone();
+        // A fresh upload id each time, so that an accepted flip is not a conflict with the last.
+        let id = format!("upload-fl-{i:04}");
+        let at = b.windows(14).position(|w| w == b"upload-good-01").expect("id in body");
+        b[at..at + 14].copy_from_slice(id.as_bytes());
+        for _ in 0..1 + i % 4 {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let j = state as usize % b.len();
+            b[j] ^= 1 << (state >> 29);
+        }
+        let (s, v) = h.upload_raw(Some(&token), "application/json", &b);
+        assert!(matches!(s, 400 | 409 | 201 | 200), "flip {i}: {s} {v}");
+        accepted += usize::from(s == 201);
+    }
+    assert_eq!(h.get("/api/v1/health").0, 200, "still serving");
+    let (_, host) = h.get("/api/v1/hosts/web-01");
+    assert_eq!(host["uploads"], accepted, "only accepted uploads are stored");
 }

@@ -105,6 +105,14 @@ fn dashboard_signs_in_shows_the_fleet_and_exports_csv() {
         assert!(home.body.contains(text), "overview shows {text:?}");
     }
     assert!(!home.body.contains("<script"), "no script");
+    // Each list's trend on the overview too, drawn from the daily rollup: one host from the
+    // first scan to today (the 28th; the Kaspersky products left are still there).
+    assert!(home.body.contains("<svg class=\"spark\" role=\"img\" aria-label=\"Trend of us-bod-17-01\""));
+    assert!(
+        home.body.contains("<title>us-bod-17-01: 1 host(s) on 2026-11-20, 1 on 2026-11-28</title>"),
+        "{}",
+        home.body
+    );
 
     let list = b.get("/lists/us-bod-17-01");
     assert!(list.body.contains("aria-label=\"Hosts affected over time\""));

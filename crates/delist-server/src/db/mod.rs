@@ -258,10 +258,17 @@ impl Drop for Pooled<'_> {
     }
 }
 
-/// The migrations, in order. Each runs once, in a transaction, and is recorded in
-/// `schema_migrations`. The same files serve both engines; the two type names that differ are
-/// written `{{serial}}` (an auto-numbered primary key) and `{{blob}}`.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/0001_init.sql"))];
+/// A schema change, and the data it derives from rows already stored, if any.
+type DataStep = fn(&mut dyn Conn) -> DbResult<()>;
+
+/// The migrations, in order. Each runs once, in a transaction (its SQL, then its data step), and is
+/// recorded in `schema_migrations`. The same files serve both engines; the two type names that
+/// differ are written `{{serial}}` (an auto-numbered primary key) and `{{blob}}`. A data step is
+/// the one place this module calls into [`crate::store`]: what a table means lives there.
+const MIGRATIONS: &[(i64, &str, Option<DataStep>)] = &[
+    (1, include_str!("../../migrations/0001_init.sql"), None),
+    (2, include_str!("../../migrations/0002_list_days.sql"), Some(crate::store::rebuild_list_days)),
+];
 
 fn dialect_sql(sql: &str, d: Dialect) -> String {
     let (serial, blob) = match d {
@@ -287,11 +294,14 @@ pub fn migrate(conn: &mut dyn Conn) -> DbResult<Vec<i64>> {
             .filter_map(|r| r.first().and_then(Val::int))
             .collect();
         let mut applied = Vec::new();
-        for (version, sql) in MIGRATIONS {
+        for (version, sql, data) in MIGRATIONS {
             if done.contains(version) {
                 continue;
             }
             conn.batch(&dialect_sql(sql, conn.dialect()))?;
+            if let Some(step) = data {
+                step(conn)?;
+            }
             conn.exec(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
                 &[Val::Int(*version), crate::time::now_string().into()],

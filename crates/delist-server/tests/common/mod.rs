@@ -81,6 +81,11 @@ impl Harness {
     }
 
     pub fn start_with(db: DatabaseUrl, sources: Sources, max_body: usize) -> Self {
+        Self::start_config(db, sources, max_body, false)
+    }
+
+    /// `cookie_secure`: as `delist serve --cookie-secure` (behind a TLS proxy).
+    pub fn start_config(db: DatabaseUrl, sources: Sources, max_body: usize, cookie_secure: bool) -> Self {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
         let shared = Arc::new(Mutex::new(sources));
         let loader = shared.clone();
@@ -92,6 +97,7 @@ impl Harness {
             clock: Clock { today: Some(jiff::civil::date(2026, 11, 28)) },
             max_body_bytes: max_body,
             queue: 1024,
+            cookie_secure,
         };
         let running = rt.block_on(delist_server::start(config)).expect("server starts");
         let base = format!("http://{}", running.addr);
