@@ -143,6 +143,7 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
     let outputs = format_of(&a.common)?;
     let Setup { catalog, today, policy, fail_on, selection } = setup(&a.common, &a.judge)?;
     let matcher = Matcher::new(&catalog);
+    let allow: &[delist_core::policy::AllowRule] = policy.as_ref().map_or(&[], |p| &p.allow);
     let keep = inventory_only || a.upload.is_some();
     let mut sink = if keep {
         ScanSink::Keep(delist_collect::Output::default())
@@ -150,14 +151,17 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
         ScanSink::Evaluate {
             matcher: &matcher,
             selection: &selection,
+            allow,
             today,
             findings: Vec::new(),
             artifacts: 0,
             errors: Vec::new(),
+            unattributed: Vec::new(),
         }
     };
     let report_targets = collect(a, &catalog, &mut sink)?;
     let tool = Tool::this(VERSION);
+    let mut unattributed: Vec<delist_core::report::Unattributed> = Vec::new();
     let (artifacts, mut findings, errors) = match sink {
         ScanSink::Keep(out) => {
             let inv = Inventory {
@@ -179,10 +183,20 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
                 emit(&outputs, |f| delist_report::inventory(&inv, f))?;
                 return Ok(ExitCode::SUCCESS);
             }
-            let findings = inv.artifacts.iter().flat_map(|x| matcher.evaluate(x, &selection, today)).collect();
+            let mut findings = Vec::new();
+            for x in &inv.artifacts {
+                let e = matcher.evaluate_with(x, &selection, allow, today);
+                findings.extend(e.findings);
+                if !allow.is_empty() && !e.attributed {
+                    unattributed.push(x.into());
+                }
+            }
             (inv.artifacts.len(), findings, inv.errors)
         }
-        ScanSink::Evaluate { findings, artifacts, errors, .. } => (artifacts, findings, errors),
+        ScanSink::Evaluate { findings, artifacts, errors, unattributed: u, .. } => {
+            unattributed = u;
+            (artifacts, findings, errors)
+        }
     };
     let notices = policy.as_ref().map(|p| p.apply(&mut findings, today)).unwrap_or_default();
     let mut report = Report::new(
@@ -197,6 +211,8 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
         errors,
     );
     report.notices = notices;
+    report.summary.unattributed = unattributed.len();
+    report.unattributed = unattributed;
     report.recount();
     if !a.common.quiet {
         for n in &report.notices {
@@ -340,10 +356,14 @@ enum ScanSink<'m> {
     Evaluate {
         matcher: &'m Matcher<'m>,
         selection: &'m Selection,
+        /// The policy's approved-vendor rules (empty: none).
+        allow: &'m [delist_core::policy::AllowRule],
         today: Date,
         findings: Vec<delist_core::Finding>,
         artifacts: usize,
         errors: Vec<delist_core::ScanError>,
+        /// Under approved-vendor rules: artifacts no catalog vendor was named the maker of.
+        unattributed: Vec<delist_core::report::Unattributed>,
     },
 }
 
@@ -351,9 +371,13 @@ impl delist_collect::Sink for ScanSink<'_> {
     fn push(&mut self, artifact: delist_core::Artifact) {
         match self {
             Self::Keep(out) => out.artifacts.push(artifact),
-            Self::Evaluate { matcher, selection, today, findings, artifacts, .. } => {
+            Self::Evaluate { matcher, selection, allow, today, findings, artifacts, unattributed, .. } => {
                 *artifacts += 1;
-                findings.extend(matcher.evaluate(&artifact, selection, *today));
+                let e = matcher.evaluate_with(&artifact, selection, allow, *today);
+                findings.extend(e.findings);
+                if !allow.is_empty() && !e.attributed {
+                    unattributed.push((&artifact).into());
+                }
             }
         }
     }
