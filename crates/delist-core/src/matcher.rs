@@ -295,6 +295,24 @@ impl<'c> Matcher<'c> {
         out
     }
 
+    /// Model-prefix identifiers a model or part number starts with. A prefix ending in a letter
+    /// must not run on into another letter (`CT` names `CT1000MX500SSD1`, not `CTRL-9`).
+    fn model_prefix_refs(&self, model: &str) -> Vec<IdRef> {
+        let model = model.trim();
+        let mut out = Vec::new();
+        for (vi, v) in self.catalog.vendors.iter().enumerate() {
+            for (ii, id) in v.identifiers.iter().enumerate().filter(|(_, i)| i.kind == IdKind::ModelPrefix) {
+                let Some(rest) = model.strip_prefix(id.value.as_str()) else { continue };
+                let runs_on = id.value.ends_with(|c: char| c.is_ascii_alphabetic())
+                    && rest.starts_with(|c: char| c.is_ascii_alphabetic());
+                if !runs_on {
+                    out.push(IdRef { vendor: vi, ident: Some(ii) });
+                }
+            }
+        }
+        out
+    }
+
     /// The vendors (and identifiers) a normalised name key names.
     pub(crate) fn name_refs(&self, key: &str) -> &[IdRef] {
         self.names.get(key).map_or(&[], Vec::as_slice)
@@ -416,6 +434,7 @@ impl<'c> Matcher<'c> {
                         IdKind::Domain => self.domain_refs(&f.value),
                         IdKind::InstallPath => self.install_path_refs(&f.value),
                         IdKind::Banner => self.banner_refs(&f.value),
+                        IdKind::ModelPrefix => self.model_prefix_refs(&f.value),
                         _ => self.exact.get(&(kind, exact_key(kind, &f.value))).cloned().unwrap_or_default(),
                     };
                     for r in refs.into_iter().filter(|r| self.live(*r, today)) {
@@ -792,7 +811,10 @@ pub fn strength_of(kind: IdKind) -> Confidence {
         | IdKind::Domain
         | IdKind::HttpPath
         | IdKind::FileName
-        | IdKind::InstallPath => Confidence::Possible,
+        | IdKind::InstallPath
+        | IdKind::ModelPrefix => Confidence::Possible,
+        // The processor itself answers CPUID; a hypervisor passes the host's string through.
+        IdKind::CpuVendor => Confidence::Confirmed,
     }
 }
 

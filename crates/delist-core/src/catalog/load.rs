@@ -282,6 +282,12 @@ fn value_problem(kind: IdKind, value: &str, ecosystem: Option<&str>) -> Option<S
             Some("a domain is a lower-case DNS name such as example.com".into())
         }
         IdKind::HttpPath | IdKind::InstallPath if !v.starts_with('/') => Some("a path starts with '/'".into()),
+        IdKind::CpuVendor if !(v.len() == 12 && v.bytes().all(|b| b.is_ascii_graphic())) => {
+            Some("a CPUID manufacturer string is 12 printable ASCII characters such as GenuineIntel".into())
+        }
+        IdKind::ModelPrefix if !(v.len() >= 2 && v.bytes().all(|b| b.is_ascii_graphic())) => {
+            Some("a model prefix is at least 2 printable ASCII characters without spaces".into())
+        }
         IdKind::Package => match ecosystem {
             None => Some(format!("a package needs `ecosystem` (one of {})", ECOSYSTEMS.join(", "))),
             Some(e) if !ECOSYSTEMS.contains(&e) => {

@@ -176,6 +176,10 @@ pub enum IdKind {
     InstallPath,
     StoreDeveloper,
     PurlNamespace,
+    /// The CPUID manufacturer string a processor reports (`GenuineIntel`).
+    CpuVendor,
+    /// The start of a hardware model or part number (`CT` of `CT1000MX500SSD1`).
+    ModelPrefix,
 }
 
 impl IdKind {
@@ -202,6 +206,8 @@ impl IdKind {
         Self::InstallPath,
         Self::StoreDeveloper,
         Self::PurlNamespace,
+        Self::CpuVendor,
+        Self::ModelPrefix,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -228,6 +234,8 @@ impl IdKind {
             Self::InstallPath => "install-path",
             Self::StoreDeveloper => "store-developer",
             Self::PurlNamespace => "purl-namespace",
+            Self::CpuVendor => "cpu-vendor",
+            Self::ModelPrefix => "model-prefix",
         }
     }
 
@@ -237,7 +245,10 @@ impl IdKind {
 
     /// Identifiers of hardware: their default categories are the vendor's `equipment`.
     pub fn is_equipment(self) -> bool {
-        matches!(self, Self::OuiOrg | Self::Usb | Self::Pci | Self::Banner | Self::HttpPath)
+        matches!(
+            self,
+            Self::OuiOrg | Self::Usb | Self::Pci | Self::Banner | Self::HttpPath | Self::CpuVendor | Self::ModelPrefix
+        )
     }
 }
 
