@@ -239,3 +239,25 @@ fn tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&d).expect("temp dir");
     d
 }
+
+#[test]
+fn a_dmidecode_dump_is_an_inventory_input_and_micron_is_opt_in() {
+    let dump = repo().join("crates/delist-collect/tests/fixtures/hardware/dmi-smbios3.bin").display().to_string();
+    // Told by content, with or without the scheme.
+    for target in [format!("inventory:{dump}"), dump.clone()] {
+        let r = json(&delist(&["scan", &target, "--lists", "cn-cac-micron-2023", "-o", "json"]));
+        assert_eq!(r["targets"][0]["kind"], "inventory");
+        assert_eq!(r["summary"]["artifacts"], 3);
+        let got: Vec<(String, String)> = findings(&r).into_iter().map(|(n, v, c, _)| (n, format!("{v}:{c}"))).collect();
+        assert_eq!(
+            got,
+            vec![(s("CT8G4DFS824A.C8FE"), s("micron:likely")), (s("MTA18ASF2G72PDZ-2G6E1"), s("micron:likely"))]
+        );
+        let q = &r["findings"][0]["lists"][0]["qualifier"];
+        assert_eq!(q, "purchases by operators of critical information infrastructure in China");
+    }
+    // The default lists do not include China's Micron ban.
+    let out = delist(&["scan", &dump, "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(findings(&json(&out)).is_empty());
+}
