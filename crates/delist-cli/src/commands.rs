@@ -117,6 +117,15 @@ pub(crate) fn setup(common: &Common, judge: &Judge) -> Result<Setup> {
         (None, Some(level)) => level,
         (None, None) => Some(Confidence::Likely),
     };
+    // An approved-vendor list bans nothing: named as a ban list it would pass everything silently.
+    for id in lists.iter().chain(policy.as_ref().and_then(|p| p.lists.as_ref()).into_iter().flatten()) {
+        if catalog.list(id).is_some_and(|l| l.kind == catalog::ListKind::Allow) {
+            bail!(
+                "{id} is an approved-vendor list (kind = \"allow\"): apply it with `allow_lists = [\"{id}\"]` in \
+                 delist.toml, not as a ban list"
+            );
+        }
+    }
     let selection = if !lists.is_empty() {
         Selection::of_ids(&catalog, lists).map_err(|u| anyhow!("--lists: unknown list(s): {}", u.join(", ")))?
     } else if let Some(ids) = policy.as_ref().and_then(|p| p.lists.clone()) {
@@ -476,6 +485,9 @@ fn lists(a: &LookupArgs) -> Result<ExitCode> {
 struct VendorView<'a> {
     #[serde(flatten)]
     vendor: &'a catalog::Vendor,
+    /// The owner's country, for a subsidiary (origin rules count the owner's too).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_country: Option<&'a str>,
     oui: Vec<&'a catalog::oui::Assignment>,
 }
 
@@ -490,7 +502,11 @@ fn vendors(a: &LookupArgs) -> Result<ExitCode> {
     };
     let views: Vec<VendorView> = chosen
         .iter()
-        .map(|v| VendorView { vendor: v, oui: catalog.oui.assignments.iter().filter(|o| o.vendor == v.id).collect() })
+        .map(|v| VendorView {
+            vendor: v,
+            parent_country: catalog.vendor(&v.parent).map(|p| p.country.as_str()).filter(|c| !c.is_empty()),
+            oui: catalog.oui.assignments.iter().filter(|o| o.vendor == v.id).collect(),
+        })
         .collect();
     emit(&outputs, |f| match (f, &a.id) {
         (Format::Table, Some(_)) => delist_report::catalog::vendor_detail(chosen[0], &catalog),

@@ -156,6 +156,10 @@ fn a_category_allow_list_judges_only_its_categories() {
     .expect("write policy");
     let r = json(&delist_in(&dir, &["scan", &root(), "-o", "json"]));
     assert!(findings(&r).is_empty(), "{:?}", findings(&r));
+    // An approved-vendor list named as a ban list is refused, not applied silently.
+    let out = delist(&["scan", &root(), "--lists", "cn-miit-safe-reliable-2023"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("allow_lists = [\"cn-miit-safe-reliable-2023\"]"));
     // A ban list is refused where an approved-vendor list belongs.
     std::fs::write(dir.join("delist.toml"), "allow_lists = [\"ru-decree-166-2022\"]\n").expect("write policy");
     let out = delist_in(&dir, &["scan", &root()]);
