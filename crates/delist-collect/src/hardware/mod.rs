@@ -6,7 +6,8 @@
 //! - [`smbios`]: SMBIOS type 17 memory devices from `/sys/firmware/dmi/entries/17-*/raw` and from
 //!   an offline `dmidecode --dump-bin` file;
 //! - [`storage`]: `/sys/block/*/device` and `/sys/class/nvme/*`;
-//! - [`lshw`] and [`lspci`]: `lshw -json` and `lspci -vmm` outputs given as `inventory:` inputs.
+//! - [`lshw`] and [`lspci`]: `lshw -json` and `lspci -vmm` outputs given as `inventory:` inputs;
+//! - [`hwdata`]: the machine's `pci.ids`/`usb.ids` vendor names for live PCI and USB devices.
 //!
 //! The live sources read the kernel's `/proc` and `/sys` (their roots injectable through
 //! [`crate::live::Roots`], never an offline root's, where no kernel runs); the file formats are
@@ -16,6 +17,7 @@
 //! `pci` identifier, and the matcher weighs them.
 
 pub mod cpuinfo;
+pub mod hwdata;
 pub mod lshw;
 pub mod lspci;
 pub mod smbios;
