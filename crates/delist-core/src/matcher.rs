@@ -551,6 +551,21 @@ impl<'c> Matcher<'c> {
         cats: &HashSet<String>,
         today: Date,
     ) -> Vec<ListRef> {
+        self.covering_with(selection, vendor_idx, product, idents, cats, today, true)
+    }
+
+    /// [`Self::covering`], with origin entries considered only if `by_origin`.
+    #[allow(clippy::too_many_arguments)]
+    fn covering_with(
+        &self,
+        selection: &Selection,
+        vendor_idx: usize,
+        product: Option<&str>,
+        idents: &[usize],
+        cats: &HashSet<String>,
+        today: Date,
+        by_origin: bool,
+    ) -> Vec<ListRef> {
         let vendor = &self.catalog.vendors[vendor_idx];
         let owners = self.catalog.lineage(&vendor.id);
         let lineage: Vec<&str> = owners.iter().map(|v| v.id.as_str()).collect();
@@ -566,7 +581,7 @@ impl<'c> Matcher<'c> {
             let mut covered = false;
             for c in list.covers.iter().filter(|c| c.scope == Scope::Origin || lineage.contains(&c.vendor.as_str())) {
                 let applies = if c.scope == Scope::Origin {
-                    self.origin_applies(c, &owners, cats, today)
+                    by_origin && self.origin_applies(c, &owners, cats, today)
                 } else {
                     self.cover_applies(c, vendor, product, idents, cats, today)
                 };
@@ -713,8 +728,14 @@ impl<'c> Matcher<'c> {
             ve.idents.dedup();
             let product = ve.idents.iter().find_map(|i| vendor.identifiers[*i].product.clone());
             let cats = self.categories(vendor, a, &ve.idents);
-            let mut lists = self.covering(selection, vi, product.as_deref(), &ve.idents, &cats, today);
-            if !allow.is_empty() {
+            // Every trust store holds the roots of foreign certificate authorities: such a
+            // certificate is no product of its vendor installed, so origin rules and approved-vendor
+            // policies judge a certificate only when it is a catalogued root a product installs.
+            let incidental = a.kind == ArtifactKind::Certificate
+                && !ve.idents.iter().any(|i| vendor.identifiers[*i].kind == IdKind::RootCa);
+            let mut lists =
+                self.covering_with(selection, vi, product.as_deref(), &ve.idents, &cats, today, !incidental);
+            if !allow.is_empty() && !incidental {
                 lists.extend(self.disallowed(allow, vi, product.as_deref(), &ve.idents, &cats, today));
             }
             if lists.is_empty() {
@@ -1446,6 +1467,13 @@ categories = ["processor"]
         for p in ["Home Soft JSC", "Home Soft Abroad Inc.", "Stateless Software", "Exempt Soft Ltd"] {
             assert!(vendors_of(p, ArtifactKind::Deb).is_empty(), "{p}");
         }
+        // A foreign CA's root in a trust store is no foreign software installed.
+        let root = Artifact::new(ArtifactKind::Certificate, "Far Root CA", "/etc/ssl/certs/far.pem", "t").field(
+            "certificate.organization",
+            "Far Software Corporation",
+            Role::Publisher,
+        );
+        assert!(m.evaluate(&root, &sel, today()).is_empty());
         // `categories = ["software"]`: a foreign processor is not software.
         assert!(vendors_of("Far Chips Incorporated", ArtifactKind::Cpu).is_empty());
         // Before the list's date nothing is covered.
