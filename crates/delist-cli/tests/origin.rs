@@ -265,3 +265,22 @@ fn a_dmidecode_dump_is_an_inventory_input_and_micron_is_opt_in() {
     assert_eq!(out.status.code(), Some(0));
     assert!(findings(&json(&out)).is_empty());
 }
+
+#[test]
+fn a_category_allow_list_flags_a_foreign_processor_of_the_live_machine() {
+    let hw = repo().join("crates/delist-collect/tests/fixtures/hardware");
+    let dir = tempdir("allow-cpu");
+    std::fs::write(
+        dir.join("delist.toml"),
+        "lists = []\n[allow.processor]\nallow_lists = [\"cn-miit-safe-reliable-2023\"]\n",
+    )
+    .expect("write policy");
+    let (p, sys) = (hw.join("proc").display().to_string(), hw.join("sys").display().to_string());
+    let out = delist_in(&dir, &["scan", "--no-walk", "--proc-root", &p, "--sys-root", &sys, "-o", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = json(&out);
+    // Only the processor is judged: memory and disks are outside the rule's category.
+    assert_eq!(findings(&r), vec![(s("AMD EPYC"), s("amd"), s("confirmed"), vec![s("policy:allow.processor")])]);
+    assert_eq!(r["findings"][0]["artifact"]["kind"], "cpu");
+    assert_eq!(r["findings"][0]["evidence"][0]["identifier"], "cpu-vendor:AuthenticAMD");
+}
