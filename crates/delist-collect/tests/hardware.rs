@@ -53,13 +53,16 @@ fn smbios_dumps_of_both_entry_points_yield_the_modules_and_their_makers() {
         assert_eq!(
             attributed(&out, &["cn-cac-micron-2023"]),
             vec![
+                row(ArtifactKind::Cpu, "AMD EPYC 7B13 64-Core Processor", &[]),
                 row(ArtifactKind::MemoryModule, "MTA18ASF2G72PDZ-2G6E1", &["micron:likely"]),
                 row(ArtifactKind::MemoryModule, "CT8G4DFS824A.C8FE", &["micron:likely"]),
                 row(ArtifactKind::MemoryModule, "EX8G4D26", &[]),
             ],
             "{name}"
         );
-        let a = &out.artifacts[1];
+        let cpu = &out.artifacts[0];
+        assert_eq!(cpu.publisher.as_deref(), Some("Advanced Micro Devices, Inc."));
+        let a = &out.artifacts[2];
         let f = |k: &str| a.fields.iter().find(|f| f.field == k).map(|f| f.value.as_str());
         assert_eq!(f("memory.manufacturer"), Some("Crucial Technology"));
         assert_eq!((f("memory.locator"), f("memory.size_mib")), (Some("DIMM_A2"), Some("8192")));
@@ -168,9 +171,9 @@ fn malformed_hardware_inputs_are_errors_not_panics() {
         assert_eq!(out.errors.len(), 1, "cut at {cut}");
         assert!(out.errors[0].error.starts_with("dmidecode dump: "), "{:?}", out.errors);
     }
-    // Cut inside the first module's strings: the string set never ends.
+    // Cut inside the processor's strings: the string set never ends.
     let mut out = Output::default();
-    hardware::read(&dump[..32 + 0x28 + 5], Format::DmiDump, "/d", "t", &mut out);
+    hardware::read(&dump[..32 + 0x30 + 5], Format::DmiDump, "/d", "t", &mut out);
     assert!(out.errors[0].error.contains("double NUL"), "{:?}", out.errors);
     // Bit flips anywhere: an error or fewer modules, never a panic.
     for i in 0..dump.len() {

@@ -90,6 +90,20 @@ pub fn cpu_artifact(c: &cpuinfo::Cpu, path: &str, target: &str) -> Artifact {
     a.field("cpu.count", c.count.to_string(), Role::Other)
 }
 
+pub fn processor_artifact(p: &smbios::Processor, path: &str, target: &str) -> Artifact {
+    let name = p.version.clone().or_else(|| p.socket.clone()).unwrap_or_else(|| format!("handle {:#06x}", p.handle));
+    let mut a = Artifact::new(ArtifactKind::Cpu, name, path, target);
+    if let Some(m) = &p.manufacturer {
+        a = a.field("cpu.manufacturer", m, Role::Publisher);
+    }
+    for (k, v) in [("cpu.version", &p.version), ("cpu.socket", &p.socket)] {
+        if let Some(v) = v {
+            a = a.field(k, v, Role::Other);
+        }
+    }
+    a
+}
+
 pub fn memory_artifact(m: &smbios::MemoryDevice, path: &str, target: &str) -> Artifact {
     let name =
         m.part_number.clone().or_else(|| m.locator.clone()).unwrap_or_else(|| format!("handle {:#06x}", m.handle));
@@ -180,7 +194,10 @@ fn lspci_artifact(r: &lspci::PciRecord, path: &str, target: &str) -> Artifact {
 pub fn read(bytes: &[u8], format: Format, path: &str, target: &str, out: &mut dyn Sink) {
     match format {
         Format::DmiDump => match smbios::parse_dump(bytes) {
-            Ok(ms) => ms.iter().for_each(|m| out.push(memory_artifact(m, path, target))),
+            Ok((ps, ms)) => {
+                ps.iter().for_each(|p| out.push(processor_artifact(p, path, target)));
+                ms.iter().for_each(|m| out.push(memory_artifact(m, path, target)));
+            }
             Err(e) => out.error(path, format!("dmidecode dump: {e}")),
         },
         Format::LshwJson => match lshw::parse(bytes) {

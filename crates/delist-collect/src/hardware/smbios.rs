@@ -1,5 +1,5 @@
-//! SMBIOS tables (DMTF DSP0134): memory devices (type 17) with their manufacturer and part
-//! number, from a kernel's `/sys/firmware/dmi/entries/17-*/raw` (one structure each) or from a
+//! SMBIOS tables (DMTF DSP0134): processors (type 4) with their manufacturer and version, and
+//! memory devices (type 17) with their manufacturer and part number, from a kernel's `/sys/firmware/dmi/entries/17-*/raw` (one structure each) or from a
 //! `dmidecode --dump-bin` file (an entry point, then the table at the offset the entry point
 //! gives: dmidecode rewrites the table address to 32).
 //!
@@ -52,6 +52,30 @@ pub struct MemoryDevice {
     pub part_number: Option<String>,
     /// Size in MiB, where the structure says.
     pub size_mib: Option<u64>,
+}
+
+/// A populated processor socket (type 4).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Processor {
+    pub handle: u16,
+    pub socket: Option<String>,
+    pub manufacturer: Option<String>,
+    /// The processor's version string (its model name).
+    pub version: Option<String>,
+}
+
+/// One type 4 structure, if its socket is populated. Offsets per DSP0134 7.5: socket
+/// designation 0x04, manufacturer 0x07, version 0x10, status 0x18 (bit 6: socket populated).
+pub fn processor(s: &Structure<'_>) -> Option<Processor> {
+    if s.kind != 4 || s.byte(0x18).is_some_and(|st| st & 0x40 == 0) {
+        return None;
+    }
+    Some(Processor { handle: s.handle, socket: s.string(0x04), manufacturer: s.string(0x07), version: s.string(0x10) })
+}
+
+/// The populated processor sockets of a table.
+pub fn processors(structures: &[Structure<'_>]) -> Vec<Processor> {
+    structures.iter().filter_map(processor).collect()
 }
 
 /// The most structures read from one table: far above any real machine's (a few hundred).
@@ -174,10 +198,11 @@ pub fn dump_table(bytes: &[u8]) -> Result<&[u8], String> {
     Ok(&bytes[start..end])
 }
 
-/// Every memory module of a dump-bin file.
-pub fn parse_dump(bytes: &[u8]) -> Result<Vec<MemoryDevice>, String> {
+/// Every processor and memory module of a dump-bin file.
+pub fn parse_dump(bytes: &[u8]) -> Result<(Vec<Processor>, Vec<MemoryDevice>), String> {
     let table = dump_table(bytes)?;
-    Ok(memory_devices(&structures(table)?))
+    let s = structures(table)?;
+    Ok((processors(&s), memory_devices(&s)))
 }
 
 /// One `/sys/firmware/dmi/entries/17-N/raw` file: exactly one type 17 structure.
