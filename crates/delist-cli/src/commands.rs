@@ -117,6 +117,15 @@ pub(crate) fn setup(common: &Common, judge: &Judge) -> Result<Setup> {
         (None, Some(level)) => level,
         (None, None) => Some(Confidence::Likely),
     };
+    // An approved-vendor list bans nothing: named as a ban list it would pass everything silently.
+    for id in lists.iter().chain(policy.as_ref().and_then(|p| p.lists.as_ref()).into_iter().flatten()) {
+        if catalog.list(id).is_some_and(|l| l.kind == catalog::ListKind::Allow) {
+            bail!(
+                "{id} is an approved-vendor list (kind = \"allow\"): apply it with `allow_lists = [\"{id}\"]` in \
+                 delist.toml, not as a ban list"
+            );
+        }
+    }
     let selection = if !lists.is_empty() {
         Selection::of_ids(&catalog, lists).map_err(|u| anyhow!("--lists: unknown list(s): {}", u.join(", ")))?
     } else if let Some(ids) = policy.as_ref().and_then(|p| p.lists.clone()) {
@@ -143,6 +152,7 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
     let outputs = format_of(&a.common)?;
     let Setup { catalog, today, policy, fail_on, selection } = setup(&a.common, &a.judge)?;
     let matcher = Matcher::new(&catalog);
+    let allow: &[delist_core::policy::AllowRule] = policy.as_ref().map_or(&[], |p| &p.allow);
     let keep = inventory_only || a.upload.is_some();
     let mut sink = if keep {
         ScanSink::Keep(delist_collect::Output::default())
@@ -150,14 +160,17 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
         ScanSink::Evaluate {
             matcher: &matcher,
             selection: &selection,
+            allow,
             today,
             findings: Vec::new(),
             artifacts: 0,
             errors: Vec::new(),
+            unattributed: Vec::new(),
         }
     };
     let report_targets = collect(a, &catalog, &mut sink)?;
     let tool = Tool::this(VERSION);
+    let mut unattributed: Vec<delist_core::report::Unattributed> = Vec::new();
     let (artifacts, mut findings, errors) = match sink {
         ScanSink::Keep(out) => {
             let inv = Inventory {
@@ -179,10 +192,20 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
                 emit(&outputs, |f| delist_report::inventory(&inv, f))?;
                 return Ok(ExitCode::SUCCESS);
             }
-            let findings = inv.artifacts.iter().flat_map(|x| matcher.evaluate(x, &selection, today)).collect();
+            let mut findings = Vec::new();
+            for x in &inv.artifacts {
+                let e = matcher.evaluate_with(x, &selection, allow, today);
+                findings.extend(e.findings);
+                if !allow.is_empty() && !e.attributed {
+                    unattributed.push(x.into());
+                }
+            }
             (inv.artifacts.len(), findings, inv.errors)
         }
-        ScanSink::Evaluate { findings, artifacts, errors, .. } => (artifacts, findings, errors),
+        ScanSink::Evaluate { findings, artifacts, errors, unattributed: u, .. } => {
+            unattributed = u;
+            (artifacts, findings, errors)
+        }
     };
     let notices = policy.as_ref().map(|p| p.apply(&mut findings, today)).unwrap_or_default();
     let mut report = Report::new(
@@ -197,6 +220,8 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
         errors,
     );
     report.notices = notices;
+    report.summary.unattributed = unattributed.len();
+    report.unattributed = unattributed;
     report.recount();
     if !a.common.quiet {
         for n in &report.notices {
@@ -340,10 +365,14 @@ enum ScanSink<'m> {
     Evaluate {
         matcher: &'m Matcher<'m>,
         selection: &'m Selection,
+        /// The policy's approved-vendor rules (empty: none).
+        allow: &'m [delist_core::policy::AllowRule],
         today: Date,
         findings: Vec<delist_core::Finding>,
         artifacts: usize,
         errors: Vec<delist_core::ScanError>,
+        /// Under approved-vendor rules: artifacts no catalog vendor was named the maker of.
+        unattributed: Vec<delist_core::report::Unattributed>,
     },
 }
 
@@ -351,9 +380,13 @@ impl delist_collect::Sink for ScanSink<'_> {
     fn push(&mut self, artifact: delist_core::Artifact) {
         match self {
             Self::Keep(out) => out.artifacts.push(artifact),
-            Self::Evaluate { matcher, selection, today, findings, artifacts, .. } => {
+            Self::Evaluate { matcher, selection, allow, today, findings, artifacts, unattributed, .. } => {
                 *artifacts += 1;
-                findings.extend(matcher.evaluate(&artifact, selection, *today));
+                let e = matcher.evaluate_with(&artifact, selection, allow, *today);
+                findings.extend(e.findings);
+                if !allow.is_empty() && !e.attributed {
+                    unattributed.push((&artifact).into());
+                }
             }
         }
     }
@@ -452,6 +485,9 @@ fn lists(a: &LookupArgs) -> Result<ExitCode> {
 struct VendorView<'a> {
     #[serde(flatten)]
     vendor: &'a catalog::Vendor,
+    /// The owner's country, for a subsidiary (origin rules count the owner's too).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_country: Option<&'a str>,
     oui: Vec<&'a catalog::oui::Assignment>,
 }
 
@@ -466,7 +502,11 @@ fn vendors(a: &LookupArgs) -> Result<ExitCode> {
     };
     let views: Vec<VendorView> = chosen
         .iter()
-        .map(|v| VendorView { vendor: v, oui: catalog.oui.assignments.iter().filter(|o| o.vendor == v.id).collect() })
+        .map(|v| VendorView {
+            vendor: v,
+            parent_country: catalog.vendor(&v.parent).map(|p| p.country.as_str()).filter(|c| !c.is_empty()),
+            oui: catalog.oui.assignments.iter().filter(|o| o.vendor == v.id).collect(),
+        })
         .collect();
     emit(&outputs, |f| match (f, &a.id) {
         (Format::Table, Some(_)) => delist_report::catalog::vendor_detail(chosen[0], &catalog),

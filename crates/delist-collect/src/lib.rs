@@ -17,6 +17,7 @@ pub mod dpkg;
 pub mod feed;
 pub mod files;
 pub mod flatpak;
+pub mod hardware;
 pub mod homebrew;
 pub mod inventory;
 pub mod kmod;

@@ -260,7 +260,7 @@ impl Target {
                     TargetKind::Sbom
                 } else if crate::network::nmap::sniff(&head) {
                     TargetKind::Nmap
-                } else if crate::inventory::sniff(&head) {
+                } else if crate::inventory::sniff(&head) || crate::hardware::sniff(&head).is_some() {
                     TargetKind::Inventory
                 } else if let Some(f) = crate::files::archive::is_tar_header(&head)
                     .then(|| crate::container::sniff_archive(&path))

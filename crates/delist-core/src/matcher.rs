@@ -26,6 +26,7 @@ use crate::catalog::{Catalog, Cover, IdKind, List, ListKind, ListStatus, Scope, 
 use crate::mac::Mac;
 use crate::model::{Artifact, ArtifactKind, Confidence, Evidence, Finding, ListRef, Role, finding_id};
 use crate::normalize;
+use crate::policy::AllowRule;
 use crate::purl::Purl;
 use aho_corasick::AhoCorasick;
 use jiff::civil::Date;
@@ -45,14 +46,15 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// Every binding ban list that is in force: the default of CONTRACT.
+    /// Every binding ban list that is in force: the default of CONTRACT. A list that says
+    /// `default = false` (an origin rule of another country) is applied only when chosen.
     pub fn default_for(catalog: &Catalog) -> Self {
         Self {
             lists: catalog
                 .lists
                 .iter()
                 .enumerate()
-                .filter(|(_, l)| l.binding && l.status == ListStatus::InForce && l.kind == ListKind::Ban)
+                .filter(|(_, l)| l.default && l.status == ListStatus::InForce && l.kind == ListKind::Ban)
                 .map(|(i, _)| i)
                 .collect(),
         }
@@ -105,6 +107,14 @@ pub struct InForce<'c> {
     pub vendor: &'c Vendor,
     pub identifier: &'c crate::catalog::Identifier,
     pub lists: Vec<String>,
+}
+
+/// What one artifact came to: its findings, and whether any catalog vendor was named as its
+/// maker (an approved-vendor policy counts the artifacts it could not judge).
+#[derive(Debug, Clone, Default)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    pub attributed: bool,
 }
 
 /// The compiled catalog.
@@ -285,6 +295,24 @@ impl<'c> Matcher<'c> {
         out
     }
 
+    /// Model-prefix identifiers a model or part number starts with. A prefix ending in a letter
+    /// must not run on into another letter (`CT` names `CT1000MX500SSD1`, not `CTRL-9`).
+    fn model_prefix_refs(&self, model: &str) -> Vec<IdRef> {
+        let model = model.trim();
+        let mut out = Vec::new();
+        for (vi, v) in self.catalog.vendors.iter().enumerate() {
+            for (ii, id) in v.identifiers.iter().enumerate().filter(|(_, i)| i.kind == IdKind::ModelPrefix) {
+                let Some(rest) = model.strip_prefix(id.value.as_str()) else { continue };
+                let runs_on = id.value.ends_with(|c: char| c.is_ascii_alphabetic())
+                    && rest.starts_with(|c: char| c.is_ascii_alphabetic());
+                if !runs_on {
+                    out.push(IdRef { vendor: vi, ident: Some(ii) });
+                }
+            }
+        }
+        out
+    }
+
     /// The vendors (and identifiers) a normalised name key names.
     pub(crate) fn name_refs(&self, key: &str) -> &[IdRef] {
         self.names.get(key).map_or(&[], Vec::as_slice)
@@ -406,6 +434,7 @@ impl<'c> Matcher<'c> {
                         IdKind::Domain => self.domain_refs(&f.value),
                         IdKind::InstallPath => self.install_path_refs(&f.value),
                         IdKind::Banner => self.banner_refs(&f.value),
+                        IdKind::ModelPrefix => self.model_prefix_refs(&f.value),
                         _ => self.exact.get(&(kind, exact_key(kind, &f.value))).cloned().unwrap_or_default(),
                     };
                     for r in refs.into_iter().filter(|r| self.live(*r, today)) {
@@ -450,6 +479,7 @@ impl<'c> Matcher<'c> {
         for i in idents {
             out.extend(vendor.categories_of(&vendor.identifiers[*i]).iter().cloned());
         }
+        out.extend(a.kind.own_categories().iter().map(|c| c.to_string()));
         if a.kind == ArtifactKind::NetworkDevice {
             // A device on the wire that is attributed to a vendor is that vendor's equipment.
             out.extend(vendor.equipment.iter().cloned());
@@ -494,6 +524,23 @@ impl<'c> Matcher<'c> {
         }
     }
 
+    /// Whether an origin entry covers a vendor (its `lineage`, nearest first) for an artifact
+    /// in `cats` on `today`: the vendor's (or an owner's) country, the entry's categories if it
+    /// names any, its dates and its exceptions.
+    pub(crate) fn origin_applies(
+        &self,
+        cover: &Cover,
+        lineage: &[&Vendor],
+        cats: &HashSet<String>,
+        today: Date,
+    ) -> bool {
+        if cover.since.is_some_and(|d| d > today) || cover.until.is_some_and(|d| d <= today) {
+            return false;
+        }
+        (cover.categories.is_empty() || cover.categories.iter().any(|c| cats.contains(c)))
+            && cover.covers_origin(lineage)
+    }
+
     /// The selected lists that cover this vendor's artifact, with the qualifier of each.
     pub(crate) fn covering(
         &self,
@@ -504,15 +551,41 @@ impl<'c> Matcher<'c> {
         cats: &HashSet<String>,
         today: Date,
     ) -> Vec<ListRef> {
+        self.covering_with(selection, vendor_idx, product, idents, cats, today, true)
+    }
+
+    /// [`Self::covering`], with origin entries considered only if `by_origin`.
+    #[allow(clippy::too_many_arguments)]
+    fn covering_with(
+        &self,
+        selection: &Selection,
+        vendor_idx: usize,
+        product: Option<&str>,
+        idents: &[usize],
+        cats: &HashSet<String>,
+        today: Date,
+        by_origin: bool,
+    ) -> Vec<ListRef> {
         let vendor = &self.catalog.vendors[vendor_idx];
-        let lineage: Vec<&str> = self.catalog.lineage(&vendor.id).iter().map(|v| v.id.as_str()).collect();
+        let owners = self.catalog.lineage(&vendor.id);
+        let lineage: Vec<&str> = owners.iter().map(|v| v.id.as_str()).collect();
         let mut out = Vec::new();
         for li in &selection.lists {
             let list: &List = &self.catalog.lists[*li];
+            // An approved-vendor list bans nothing: it is applied through the policy's
+            // `allow_lists` ([`AllowRule`]).
+            if list.kind == ListKind::Allow {
+                continue;
+            }
             let mut qualifiers = Vec::new();
             let mut covered = false;
-            for c in list.covers.iter().filter(|c| lineage.contains(&c.vendor.as_str())) {
-                if self.cover_applies(c, vendor, product, idents, cats, today) {
+            for c in list.covers.iter().filter(|c| c.scope == Scope::Origin || lineage.contains(&c.vendor.as_str())) {
+                let applies = if c.scope == Scope::Origin {
+                    by_origin && self.origin_applies(c, &owners, cats, today)
+                } else {
+                    self.cover_applies(c, vendor, product, idents, cats, today)
+                };
+                if applies {
                     covered = true;
                     if !c.qualifier.is_empty() && !qualifiers.contains(&c.qualifier) {
                         qualifiers.push(c.qualifier.clone());
@@ -556,9 +629,67 @@ impl<'c> Matcher<'c> {
 
     /// Every finding for one artifact under the selected lists on `today`.
     pub fn evaluate(&self, a: &Artifact, selection: &Selection, today: Date) -> Vec<Finding> {
+        self.evaluate_with(a, selection, &[], today).findings
+    }
+
+    /// The approved-vendor rules an artifact of this vendor breaks, as the lists of a finding:
+    /// a rule judges the artifact when its category (if any) is the artifact's and it names
+    /// vendors, or one of its allow-lists speaks to the artifact's categories; it is broken
+    /// when neither a named vendor (or an owner) nor an entry of those lists admits the vendor.
+    fn disallowed(
+        &self,
+        rules: &[AllowRule],
+        vendor_idx: usize,
+        product: Option<&str>,
+        idents: &[usize],
+        cats: &HashSet<String>,
+        today: Date,
+    ) -> Vec<ListRef> {
+        let vendor = &self.catalog.vendors[vendor_idx];
+        let owners = self.catalog.lineage(&vendor.id);
+        let mut out = Vec::new();
+        for rule in rules {
+            if rule.category.as_ref().is_some_and(|c| !cats.contains(c)) {
+                continue;
+            }
+            let mut judges = !rule.vendors.is_empty();
+            let mut allowed = owners.iter().any(|v| rule.vendors.contains(&v.id));
+            for list in rule.lists.iter().filter_map(|id| self.catalog.list(id)) {
+                for c in &list.covers {
+                    if !(c.categories.is_empty() || c.categories.iter().any(|x| cats.contains(x))) {
+                        continue;
+                    }
+                    judges = true;
+                    allowed |= if c.scope == Scope::Origin {
+                        self.origin_applies(c, &owners, cats, today)
+                    } else {
+                        owners.iter().any(|v| v.id == c.vendor)
+                            && self.cover_applies(c, vendor, product, idents, cats, today)
+                    };
+                }
+            }
+            if judges && !allowed {
+                out.push(ListRef {
+                    id: rule.id(),
+                    title: format!("Not an approved vendor ({})", rule.describe()),
+                    authority: format!("policy {}", rule.source),
+                    deadline: None,
+                    binding: true,
+                    qualifier: None,
+                });
+            }
+        }
+        out
+    }
+
+    /// Every finding for one artifact under the selected lists and the policy's approved-vendor
+    /// rules on `today`, and whether a catalog vendor was named as its maker at all.
+    pub fn evaluate_with(&self, a: &Artifact, selection: &Selection, allow: &[AllowRule], today: Date) -> Evaluation {
         let mut out = Vec::new();
         let signed = a.fields.iter().any(|f| f.role == Role::Signer);
-        for (vi, mut ve) in self.gather(a, today) {
+        let gathered = self.gather(a, today);
+        let attributed = !gathered.is_empty();
+        for (vi, mut ve) in gathered {
             let vendor = &self.catalog.vendors[vi];
             let mut confidence = ve.evidence.iter().map(|e| e.strength).max().unwrap_or(Confidence::Possible);
             if ve.by_package && ve.by_publisher {
@@ -597,7 +728,16 @@ impl<'c> Matcher<'c> {
             ve.idents.dedup();
             let product = ve.idents.iter().find_map(|i| vendor.identifiers[*i].product.clone());
             let cats = self.categories(vendor, a, &ve.idents);
-            let lists = self.covering(selection, vi, product.as_deref(), &ve.idents, &cats, today);
+            // Every trust store holds the roots of foreign certificate authorities: such a
+            // certificate is no product of its vendor installed, so origin rules and approved-vendor
+            // policies judge a certificate only when it is a catalogued root a product installs.
+            let incidental = a.kind == ArtifactKind::Certificate
+                && !ve.idents.iter().any(|i| vendor.identifiers[*i].kind == IdKind::RootCa);
+            let mut lists =
+                self.covering_with(selection, vi, product.as_deref(), &ve.idents, &cats, today, !incidental);
+            if !allow.is_empty() && !incidental {
+                lists.extend(self.disallowed(allow, vi, product.as_deref(), &ve.idents, &cats, today));
+            }
             if lists.is_empty() {
                 continue;
             }
@@ -627,7 +767,7 @@ impl<'c> Matcher<'c> {
                 remediation: remediation(a),
             });
         }
-        out
+        Evaluation { findings: out, attributed }
     }
 }
 
@@ -692,7 +832,10 @@ pub fn strength_of(kind: IdKind) -> Confidence {
         | IdKind::Domain
         | IdKind::HttpPath
         | IdKind::FileName
-        | IdKind::InstallPath => Confidence::Possible,
+        | IdKind::InstallPath
+        | IdKind::ModelPrefix => Confidence::Possible,
+        // The processor itself answers CPUID; a hypervisor passes the host's string through.
+        IdKind::CpuVendor => Confidence::Confirmed,
     }
 }
 
@@ -801,6 +944,11 @@ pub fn remediation(a: &Artifact) -> Option<String> {
         ArtifactKind::Process => format!("stop {n} and uninstall the product its executable {} belongs to", a.path),
         ArtifactKind::UsbDevice => format!("disconnect the USB device {n} ({}) and replace it", a.path),
         ArtifactKind::PciDevice => format!("remove or replace the PCI device {n} ({})", a.path),
+        ArtifactKind::Cpu => format!("replace the machine's processor {n} (or the machine)"),
+        ArtifactKind::MemoryModule => format!("replace the memory module {n} ({})", a.path),
+        ArtifactKind::StorageDevice => {
+            format!("migrate the data off the storage device {n} ({}), then replace and securely dispose of it", a.path)
+        }
     })
 }
 
@@ -1241,5 +1389,171 @@ scope = "all"
         assert!(m.mentions("Aztech router").is_empty());
         assert!(m.mentions("acmeish").is_empty());
         assert_eq!(m.mentions("mount for ACME cameras"), vec!["acme"]);
+    }
+
+    fn origin_catalog() -> Catalog {
+        let f = |rel: &str, text: &str| SourceFile { name: rel.into(), rel: rel.into(), text: text.into() };
+        let vendor = |id: &str, name: &str, extra: &str, pci: &str| {
+            f(
+                &format!("vendors/{id}.toml"),
+                &format!(
+                    "[vendor]\nid = \"{id}\"\nname = \"{name}\"\n{extra}\nsources = [\"https://example.org\"]\n\n\
+                     [[identifier]]\nkind = \"pci\"\nvalue = \"{pci}\"\nsources = [\"https://example.org\"]\n"
+                ),
+            )
+        };
+        load(&[
+            vendor("home-soft", "Home Soft JSC", "country = \"RU\"", "f001"),
+            vendor("far-soft", "Far Software Corporation", "country = \"US\"", "f002"),
+            vendor("far-chips", "Far Chips Incorporated", "country = \"US\"", "f003"),
+            vendor("sub-abroad", "Home Soft Abroad Inc.", "country = \"US\"\nparent = \"home-soft\"", "f004"),
+            vendor("stateless", "Stateless Software", "", "f005"),
+            vendor("exempt-soft", "Exempt Soft Ltd", "country = \"DE\"", "f006"),
+            f(
+                "lists/foreign-software.toml",
+                r#"[list]
+id = "foreign-software"
+title = "No foreign software"
+authority = "A"
+binding = true
+default = false
+sources = ["https://example.org"]
+
+[[covers]]
+scope = "origin"
+foreign_to = "RU"
+categories = ["software"]
+exceptions = ["exempt-soft"]
+since = 2022-03-31
+"#,
+            ),
+            f(
+                "lists/safe-chips.toml",
+                r#"[list]
+id = "safe-chips"
+title = "Safe processors"
+authority = "A"
+binding = false
+kind = "allow"
+sources = ["https://example.org"]
+
+[[covers]]
+scope = "origin"
+countries = ["RU"]
+categories = ["processor"]
+"#,
+            ),
+        ])
+        .expect("valid origin catalog")
+    }
+
+    fn named(kind: ArtifactKind, name: &str, publisher: &str) -> Artifact {
+        Artifact::new(kind, name, "/p", "t").field("x.vendor", publisher, Role::Publisher)
+    }
+
+    #[test]
+    fn an_origin_list_covers_every_foreign_vendor_and_no_domestic_one() {
+        let c = origin_catalog();
+        let m = Matcher::new(&c);
+        assert!(Selection::default_for(&c).ids(&c).is_empty(), "an origin list is opt-in");
+        let sel = Selection::of_ids(&c, &["foreign-software".into()]).expect("known");
+        let vendors_of = |publisher: &str, kind: ArtifactKind| -> Vec<String> {
+            m.evaluate(&named(kind, "x", publisher), &sel, today()).into_iter().map(|f| f.vendor).collect()
+        };
+        assert_eq!(vendors_of("Far Software Corporation", ArtifactKind::Deb), vec!["far-soft"]);
+        assert_eq!(vendors_of("Far Chips Incorporated", ArtifactKind::Executable), vec!["far-chips"]);
+        // Domestic, a domestic vendor's subsidiary abroad, a vendor of unknown country and an
+        // exception: nothing.
+        for p in ["Home Soft JSC", "Home Soft Abroad Inc.", "Stateless Software", "Exempt Soft Ltd"] {
+            assert!(vendors_of(p, ArtifactKind::Deb).is_empty(), "{p}");
+        }
+        // A foreign CA's root in a trust store is no foreign software installed.
+        let root = Artifact::new(ArtifactKind::Certificate, "Far Root CA", "/etc/ssl/certs/far.pem", "t").field(
+            "certificate.organization",
+            "Far Software Corporation",
+            Role::Publisher,
+        );
+        assert!(m.evaluate(&root, &sel, today()).is_empty());
+        // `categories = ["software"]`: a foreign processor is not software.
+        assert!(vendors_of("Far Chips Incorporated", ArtifactKind::Cpu).is_empty());
+        // Before the list's date nothing is covered.
+        let before =
+            m.evaluate(&named(ArtifactKind::Deb, "x", "Far Software Corporation"), &sel, Date::constant(2022, 1, 1));
+        assert!(before.is_empty());
+        // Exports follow: every identifier of a foreign vendor is in force, no domestic one.
+        let ids: Vec<&str> = m.identifiers_in_force(&sel, today()).iter().map(|i| i.vendor.id.as_str()).collect();
+        assert_eq!(ids, Vec::<&str>::new(), "pci ids are equipment, not software: {ids:?}");
+    }
+
+    #[test]
+    fn an_allow_policy_flags_unapproved_vendors_and_tells_unattributed_artifacts() {
+        let c = origin_catalog();
+        let m = Matcher::new(&c);
+        let none = Selection::of_ids(&c, &[]).expect("empty");
+        let policy = crate::policy::Policy::parse(
+            "delist.toml",
+            "allow_only = [\"home-soft\"]\n\n[allow.processor]\nallow_lists = [\"safe-chips\"]\n",
+            &c,
+        )
+        .expect("valid policy");
+        assert_eq!(policy.allow.len(), 2);
+        let eval = |a: &Artifact| m.evaluate_with(a, &none, &policy.allow, today());
+        let foreign = eval(&named(ArtifactKind::Deb, "far-tool", "Far Software Corporation"));
+        assert!(foreign.attributed);
+        assert_eq!(foreign.findings.len(), 1);
+        let list = &foreign.findings[0].lists[0];
+        assert_eq!((list.id.as_str(), list.authority.as_str()), ("policy:allow", "policy delist.toml"));
+        assert_eq!(list.title, "Not an approved vendor (approved vendors home-soft)");
+        assert_eq!(foreign.findings[0].confidence, Confidence::Likely);
+        // The approved vendor and its subsidiary pass.
+        for p in ["Home Soft JSC", "Home Soft Abroad Inc."] {
+            let e = eval(&named(ArtifactKind::Deb, "x", p));
+            assert!(e.attributed && e.findings.is_empty(), "{p}");
+        }
+        // No catalog vendor named: not passed, not accused: unattributed.
+        let unknown = eval(&named(ArtifactKind::Deb, "x", "Debian X Strike Force"));
+        assert!(!unknown.attributed && unknown.findings.is_empty());
+        // A foreign processor breaks both rules; a domestic one neither.
+        let cpu = eval(&named(ArtifactKind::Cpu, "Far X1", "Far Chips Incorporated"));
+        let ids: Vec<&str> = cpu.findings[0].lists.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(ids, vec!["policy:allow", "policy:allow.processor"]);
+        assert!(eval(&named(ArtifactKind::Cpu, "Home H1", "Home Soft JSC")).findings.is_empty());
+    }
+
+    #[test]
+    fn origin_and_allow_entries_are_checked() {
+        let f = |rel: &str, text: &str| SourceFile { name: rel.into(), rel: rel.into(), text: text.into() };
+        let diags = load(&[f(
+            "lists/bad.toml",
+            "[list]\nid = \"bad\"\ntitle = \"T\"\nauthority = \"A\"\nbinding = true\nsources = [\"https://example.org\"]\n\n\
+             [[covers]]\nscope = \"origin\"\n\n[[covers]]\nscope = \"origin\"\nvendor = \"x\"\nforeign_to = \"Russia\"\n\
+             exceptions = [\"ghost\"]\n\n[[covers]]\nvendor = \"y\"\nscope = \"all\"\ncountries = [\"RU\"]\n",
+        )])
+        .expect_err("invalid");
+        let msgs: Vec<String> = diags.iter().map(|d| format!("{}: {}", d.line, d.message)).collect();
+        for needle in [
+            "8: list \"bad\" covers \"\": scope = \"origin\" needs `countries` or `foreign_to`",
+            "11: list \"bad\" covers \"x\": scope = \"origin\" covers by country, not by `vendor`",
+            "11: list \"bad\" covers \"x\": country \"Russia\" is not an ISO 3166-1 alpha-2 code",
+            "17: list \"bad\" covers \"y\": `countries`, `foreign_to` and `exceptions` are only for scope = \"origin\"",
+            "11: list \"bad\": origin exception names unknown vendor \"ghost\"",
+        ] {
+            assert!(msgs.iter().any(|m| m.starts_with(needle)), "{needle:?} not in {msgs:#?}");
+        }
+        let c = origin_catalog();
+        let diags = crate::policy::Policy::parse(
+            "p.toml",
+            "allow_lists = [\"foreign-software\"]\n[allow.gadgets]\nallow_only = [\"ghost\"]\n[allow.database]\n",
+            &c,
+        )
+        .expect_err("invalid");
+        let msgs: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert!(msgs.iter().any(|m| m.contains("is a ban list")), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.contains("[allow.gadgets]: unknown category")), "{msgs:?}");
+        assert!(
+            msgs.iter().any(|m| m.contains("unknown vendor \"ghost\" in [allow.gadgets] `allow_only`")),
+            "{msgs:?}"
+        );
+        assert!(msgs.iter().any(|m| m.contains("[allow.database] needs")), "{msgs:?}");
     }
 }

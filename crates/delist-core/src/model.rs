@@ -116,6 +116,12 @@ pub enum ArtifactKind {
     UsbDevice,
     /// A PCI device of the live machine.
     PciDevice,
+    /// A processor (`/proc/cpuinfo`, SMBIOS, lshw), by its model name.
+    Cpu,
+    /// A memory module (SMBIOS type 17, lshw), by its part number.
+    MemoryModule,
+    /// A storage device (disk, SSD, NVMe) by its model.
+    StorageDevice,
 }
 
 impl ArtifactKind {
@@ -153,6 +159,9 @@ impl ArtifactKind {
             Self::Process => "process",
             Self::UsbDevice => "usb-device",
             Self::PciDevice => "pci-device",
+            Self::Cpu => "cpu",
+            Self::MemoryModule => "memory-module",
+            Self::StorageDevice => "storage-device",
         }
     }
 
@@ -183,7 +192,10 @@ impl ArtifactKind {
             | Self::KernelModule
             | Self::Process
             | Self::UsbDevice
-            | Self::PciDevice => None,
+            | Self::PciDevice
+            | Self::Cpu
+            | Self::MemoryModule
+            | Self::StorageDevice => None,
             _ => Some(self.as_str()),
         }
     }
@@ -191,7 +203,27 @@ impl ArtifactKind {
     /// Whether artifacts of this kind are installed or shipped software (rather than hardware).
     /// A product on a shelf may be either: its categories are the vendor's.
     pub fn is_software(self) -> bool {
-        !matches!(self, Self::Product | Self::NetworkDevice | Self::UsbDevice | Self::PciDevice)
+        !matches!(
+            self,
+            Self::Product
+                | Self::NetworkDevice
+                | Self::UsbDevice
+                | Self::PciDevice
+                | Self::Cpu
+                | Self::MemoryModule
+                | Self::StorageDevice
+        )
+    }
+
+    /// The categories an artifact of this kind is in whoever made it: a CPU is a processor.
+    pub fn own_categories(self) -> &'static [&'static str] {
+        match self {
+            Self::Cpu => &["hardware", "processor"],
+            Self::MemoryModule => &["hardware", "memory"],
+            Self::StorageDevice => &["hardware", "storage"],
+            Self::UsbDevice | Self::PciDevice => &["hardware"],
+            _ => &[],
+        }
     }
 }
 

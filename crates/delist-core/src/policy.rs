@@ -2,6 +2,12 @@
 //!
 //! Parsing reports every problem at once with file, line and column; applying waivers is pure
 //! (the date is passed in). This module never reads the file itself.
+//!
+//! Approved vendors ("only these vendors here"): `allow_only` (vendor ids) and `allow_lists`
+//! (catalog lists of `kind = "allow"`) at the top level apply to every artifact; under
+//! `[allow.<category>]` they apply to artifacts of that category only (a processor, an
+//! operating system). Each becomes one [`AllowRule`]; the matcher turns an artifact of a vendor
+//! no rule admits into a finding whose list is the policy itself.
 
 use crate::catalog::{Catalog, Diagnostic};
 use crate::model::{Confidence, Finding, WaiverRef};
@@ -20,7 +26,56 @@ struct RawPolicy {
     #[serde(default)]
     allow_lists: Vec<Spanned<String>>,
     #[serde(default)]
+    allow: std::collections::BTreeMap<String, Spanned<RawAllow>>,
+    #[serde(default)]
     waiver: Vec<Spanned<RawWaiver>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawAllow {
+    #[serde(default)]
+    allow_only: Vec<Spanned<String>>,
+    #[serde(default)]
+    allow_lists: Vec<Spanned<String>>,
+}
+
+/// One approved-vendor rule: within `category` (or for every artifact), only the vendors named
+/// (with their subsidiaries) and those an allow-list admits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowRule {
+    /// `None`: every artifact; else only artifacts in this category.
+    pub category: Option<String>,
+    pub vendors: Vec<String>,
+    pub lists: Vec<String>,
+    /// The policy file, shown as the finding's authority.
+    pub source: String,
+}
+
+impl AllowRule {
+    /// The id a finding's list takes: `policy:allow`, or `policy:allow.<category>`.
+    pub fn id(&self) -> String {
+        match &self.category {
+            Some(c) => format!("policy:allow.{c}"),
+            None => "policy:allow".into(),
+        }
+    }
+
+    /// What the rule admits, in words.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.vendors.is_empty() {
+            parts.push(format!("vendors {}", self.vendors.join(", ")));
+        }
+        if !self.lists.is_empty() {
+            parts.push(format!("lists {}", self.lists.join(", ")));
+        }
+        let what = match &self.category {
+            Some(c) => format!("{c}: "),
+            None => String::new(),
+        };
+        format!("{what}approved {}", parts.join(" and "))
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -88,6 +143,8 @@ pub struct Policy {
     pub fail_on: Option<Option<Confidence>>,
     pub allow_only: Vec<String>,
     pub allow_lists: Vec<String>,
+    /// `allow_only`/`allow_lists` and every `[allow.<category>]`, as rules for the matcher.
+    pub allow: Vec<AllowRule>,
     pub waivers: Vec<Waiver>,
 }
 
@@ -144,18 +201,62 @@ impl Policy {
                 Err(e) => at(f.span().start, format!("fail_on: {e}")),
             }
         }
-        for v in &raw.allow_only {
-            if catalog.vendor(v.get_ref()).is_none() {
-                at(v.span().start, format!("unknown vendor {:?} in `allow_only`", v.get_ref()));
+        let check_allow =
+            |at: &mut dyn FnMut(usize, String), vendors: &[Spanned<String>], lists: &[Spanned<String>], place: &str| {
+                for v in vendors {
+                    if catalog.vendor(v.get_ref()).is_none() {
+                        at(v.span().start, format!("unknown vendor {:?} in {place}`allow_only`", v.get_ref()));
+                    }
+                }
+                for l in lists {
+                    match catalog.list(l.get_ref()) {
+                        None => at(l.span().start, format!("unknown list {:?} in {place}`allow_lists`", l.get_ref())),
+                        Some(list) if list.kind != crate::catalog::ListKind::Allow => at(
+                            l.span().start,
+                            format!(
+                                "list {:?} in {place}`allow_lists` is a ban list; `allow_lists` takes approved-vendor \
+                             lists (kind = \"allow\")",
+                                l.get_ref()
+                            ),
+                        ),
+                        Some(_) => {}
+                    }
+                }
+            };
+        check_allow(&mut at, &raw.allow_only, &raw.allow_lists, "");
+        for (cat, rule) in &raw.allow {
+            if !crate::catalog::CATEGORIES.contains(&cat.as_str()) {
+                at(
+                    rule.span().start,
+                    format!("[allow.{cat}]: unknown category (known: {})", crate::catalog::CATEGORIES.join(", ")),
+                );
             }
-        }
-        for l in &raw.allow_lists {
-            if catalog.list(l.get_ref()).is_none() {
-                at(l.span().start, format!("unknown list {:?} in `allow_lists`", l.get_ref()));
+            let r = rule.get_ref();
+            if r.allow_only.is_empty() && r.allow_lists.is_empty() {
+                at(rule.span().start, format!("[allow.{cat}] needs `allow_only` or `allow_lists`"));
             }
+            check_allow(&mut at, &r.allow_only, &r.allow_lists, &format!("[allow.{cat}] "));
         }
-        p.allow_only = raw.allow_only.into_iter().map(Spanned::into_inner).collect();
-        p.allow_lists = raw.allow_lists.into_iter().map(Spanned::into_inner).collect();
+        let names = |v: Vec<Spanned<String>>| v.into_iter().map(Spanned::into_inner).collect::<Vec<_>>();
+        p.allow_only = names(raw.allow_only);
+        p.allow_lists = names(raw.allow_lists);
+        if !p.allow_only.is_empty() || !p.allow_lists.is_empty() {
+            p.allow.push(AllowRule {
+                category: None,
+                vendors: p.allow_only.clone(),
+                lists: p.allow_lists.clone(),
+                source: file.to_string(),
+            });
+        }
+        for (cat, rule) in raw.allow {
+            let r = rule.into_inner();
+            p.allow.push(AllowRule {
+                category: Some(cat),
+                vendors: names(r.allow_only),
+                lists: names(r.allow_lists),
+                source: file.to_string(),
+            });
+        }
         for sw in raw.waiver {
             let start = sw.span().start;
             let (line, _) = position(text, start);

@@ -3,7 +3,7 @@
 //! Owns their shape and the summary arithmetic; rendering them (JSON text, tables) belongs to
 //! `delist-report`.
 
-use crate::model::{Artifact, Confidence, Finding, ScanError};
+use crate::model::{Artifact, ArtifactKind, Confidence, Finding, ScanError};
 use serde::{Deserialize, Serialize};
 
 pub const REPORT_SCHEMA: &str = "delist.report/1";
@@ -67,6 +67,37 @@ pub struct Report {
     /// For `delist screen`: rows read and findings per vendor and per list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screen: Option<ScreenSummary>,
+    /// Under an approved-vendor policy: the artifacts no catalog vendor could be named as the
+    /// maker of (`summary.unattributed` counts them), with the maker as written where there is
+    /// one, so that the user can add the vendor to a catalog of their own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unattributed: Vec<Unattributed>,
+}
+
+/// An artifact an approved-vendor policy could not judge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unattributed {
+    pub kind: ArtifactKind,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<String>,
+    pub path: String,
+    pub target: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub publisher: Option<String>,
+}
+
+impl From<&Artifact> for Unattributed {
+    fn from(a: &Artifact) -> Self {
+        Self {
+            kind: a.kind,
+            name: a.name.clone(),
+            version: a.version.clone(),
+            path: a.path.clone(),
+            target: a.target.clone(),
+            publisher: a.publisher.clone(),
+        }
+    }
 }
 
 /// Findings counted by confidence (unwaived) and waived.
@@ -147,6 +178,7 @@ impl Report {
             errors,
             notices: Vec::new(),
             screen: None,
+            unattributed: Vec::new(),
         };
         r.recount();
         r

@@ -11,15 +11,36 @@ fn scope_text(l: &List) -> String {
             Scope::All => "all products".to_string(),
             Scope::Products => c.products.join(", "),
             Scope::Categories => c.categories.join(", "),
-            Scope::Origin => match &c.foreign_to {
-                Some(home) => format!("vendors not from {home}"),
-                None => format!("vendors from {}", c.countries.join(", ")),
-            },
+            Scope::Origin => {
+                let mut w = match &c.foreign_to {
+                    Some(home) => format!("every vendor not from {home}"),
+                    None => format!("every vendor from {}", c.countries.join(", ")),
+                };
+                if !c.categories.is_empty() {
+                    w.push_str(&format!(", for {}", c.categories.join(", ")));
+                }
+                if !c.exceptions.is_empty() {
+                    w.push_str(&format!(", except {}", c.exceptions.join(", ")));
+                }
+                w
+            }
         };
         let who = if c.vendor.is_empty() { String::new() } else { format!("{}: ", c.vendor) };
         parts.push(format!("{who}{what}"));
     }
     parts.join("; ")
+}
+
+/// `binding` or `advisory`; `, opt-in` for a list not applied by default; `allow-list` for an
+/// approved-vendor list.
+fn force(l: &List) -> String {
+    let mut f = if l.binding { "binding" } else { "advisory" }.to_string();
+    if l.kind == delist_core::catalog::ListKind::Allow {
+        f.push_str(", allow-list");
+    } else if !l.default && l.binding {
+        f.push_str(", opt-in");
+    }
+    f
 }
 
 pub fn lists_table(lists: &[&List]) -> String {
@@ -31,8 +52,16 @@ pub fn lists_table(lists: &[&List]) -> String {
                 l.authority.clone(),
                 l.published.map(|d| d.to_string()).unwrap_or_default(),
                 l.final_deadline().map(|d| d.date.to_string()).unwrap_or_default(),
-                if l.binding { "binding".into() } else { "advisory".into() },
-                l.covers.iter().map(|c| c.vendor.as_str()).collect::<Vec<_>>().join(","),
+                force(l),
+                l.covers
+                    .iter()
+                    .map(|c| match (&c.foreign_to, c.scope) {
+                        (Some(home), Scope::Origin) => format!("origin:not-{home}"),
+                        (None, Scope::Origin) => format!("origin:{}", c.countries.join("+")),
+                        _ => c.vendor.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(","),
             ]
         })
         .collect();
@@ -51,12 +80,29 @@ pub fn list_detail(l: &List, today: Date) -> String {
     kv("instrument", l.instrument.clone());
     kv("jurisdiction", l.jurisdiction.clone());
     kv("binding", if l.binding { "yes".into() } else { "no (advisory)".into() });
+    kv(
+        "kind",
+        if l.kind == delist_core::catalog::ListKind::Allow {
+            "approved vendors (allow-list)".into()
+        } else {
+            "ban".into()
+        },
+    );
+    kv(
+        "default",
+        if l.default && l.kind != delist_core::catalog::ListKind::Allow {
+            "applied when no list is chosen".into()
+        } else {
+            "applied only when chosen (--lists, policy lists or allow_lists)".into()
+        },
+    );
     kv("status", serde_json::to_value(l.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default());
     kv("published", l.published.map(|d| d.to_string()).unwrap_or_default());
     kv("effective", l.effective.map(|d| d.to_string()).unwrap_or_default());
     kv("applies to", l.applies_to.clone());
     kv("summary", l.summary.clone());
     kv("scope", scope_text(l));
+    kv("notes", l.notes.clone());
     if !l.deadlines.is_empty() {
         out.push_str("\n  deadlines\n");
         for d in &l.deadlines {
@@ -73,9 +119,22 @@ pub fn list_detail(l: &List, today: Date) -> String {
             Scope::All => "all products".to_string(),
             Scope::Products => format!("products: {}", c.products.join(", ")),
             Scope::Categories => format!("categories: {}", c.categories.join(", ")),
-            Scope::Origin => "by origin".to_string(),
+            Scope::Origin => {
+                let mut w = match &c.foreign_to {
+                    Some(home) => format!("origin: every vendor not from {home}"),
+                    None => format!("origin: every vendor from {}", c.countries.join(", ")),
+                };
+                if !c.categories.is_empty() {
+                    w.push_str(&format!("; categories: {}", c.categories.join(", ")));
+                }
+                if !c.exceptions.is_empty() {
+                    w.push_str(&format!("; except {}", c.exceptions.join(", ")));
+                }
+                w
+            }
         };
-        out.push_str(&format!("    {:<30} {what}{since}{until}\n", c.vendor));
+        let who = if c.vendor.is_empty() { "(any vendor)" } else { c.vendor.as_str() };
+        out.push_str(&format!("    {who:<30} {what}{since}{until}\n"));
         if !c.qualifier.is_empty() {
             out.push_str(&format!("    {:<30} qualifier: {}\n", "", c.qualifier));
         }

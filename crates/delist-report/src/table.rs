@@ -90,6 +90,13 @@ pub fn report(r: &Report) -> String {
         s.errors,
         r.targets.iter().map(|t| t.input.as_str()).collect::<Vec<_>>().join(", ")
     ));
+    if s.unattributed > 0 {
+        out.push_str(&format!(
+            "{} artifact(s) unattributed: no catalog vendor is named as their maker, so the approved-vendor policy \
+             could not judge them (-o json lists them)\n",
+            s.unattributed
+        ));
+    }
     for e in &r.errors {
         out.push_str(&format!("error: {}: {}\n", e.path, e.error));
     }

@@ -106,6 +106,10 @@ pub fn sniff(head: &[u8]) -> bool {
 
 /// Reads one inventory file into the sink.
 pub fn collect_file(path: &Path, target: &str, map: &Mapping, out: &mut dyn Sink) {
+    // Hardware descriptions (dmidecode dumps, lshw, lspci) are inventories of another kind.
+    if crate::hardware::collect_file(path, target, out) {
+        return;
+    }
     let label = format!("/{}", path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
     match std::fs::File::open(path) {
         Ok(f) => {

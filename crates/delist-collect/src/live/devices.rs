@@ -1,7 +1,8 @@
 //! USB and PCI devices: `/sys/bus/usb/devices/*/idVendor` and `/sys/bus/pci/devices/*/vendor`,
 //! matched against the catalog's `usb` and `pci` vendor ids (`confirmed`: the id is assigned to
 //! the vendor by USB-IF or PCI-SIG). The device's own manufacturer string is kept as a
-//! publisher field. USB interfaces (`1-1:1.0`) carry no ids and are skipped.
+//! publisher field, and hwdata's name of the vendor id (`pci.vendor_name`, `usb.vendor_name`) as
+//! a field shown in the inventory. USB interfaces (`1-1:1.0`) carry no ids and are skipped.
 
 use super::attr;
 use crate::Sink;
@@ -35,6 +36,9 @@ pub fn collect(sys_root: &Path, target: &str, out: &mut dyn Sink) {
         let mut a = Artifact::new(ArtifactKind::UsbDevice, label, format!("/sys/bus/usb/devices/{name}"), target)
             .field("usb.vendor_id", &vendor, Role::Identifier(IdKind::Usb))
             .field("usb.product_id", &product_id, Role::Other);
+        if let Some(n) = crate::hardware::hwdata::system().usb.get(&vendor) {
+            a = a.field("usb.vendor_name", n, Role::Other);
+        }
         if let Some(m) = attr(&dev.join("manufacturer")) {
             a = a.field("usb.manufacturer", m, Role::Publisher);
         }
@@ -46,7 +50,7 @@ pub fn collect(sys_root: &Path, target: &str, out: &mut dyn Sink) {
     for (name, dev) in devices(&sys_root.join("bus/pci/devices")) {
         let Some(vendor) = attr(&dev.join("vendor")).and_then(|v| hex_id(&v)) else { continue };
         let device = attr(&dev.join("device")).and_then(|v| hex_id(&v)).unwrap_or_else(|| "????".into());
-        let a = Artifact::new(
+        let mut a = Artifact::new(
             ArtifactKind::PciDevice,
             format!("pci {vendor}:{device}"),
             format!("/sys/bus/pci/devices/{name}"),
@@ -54,6 +58,10 @@ pub fn collect(sys_root: &Path, target: &str, out: &mut dyn Sink) {
         )
         .field("pci.vendor_id", &vendor, Role::Identifier(IdKind::Pci))
         .field("pci.device_id", &device, Role::Other);
+        // The registry's name of the vendor, shown only: the id is the evidence.
+        if let Some(n) = crate::hardware::hwdata::system().pci.get(&vendor) {
+            a = a.field("pci.vendor_name", n, Role::Other);
+        }
         out.push(a);
     }
 }

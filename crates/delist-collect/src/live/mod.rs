@@ -52,5 +52,7 @@ pub fn collect(roots: &Roots, target: &str, out: &mut dyn Sink, progress: &dyn F
     modules::collect(&roots.proc, target, out);
     progress("devices");
     devices::collect(&roots.sys, target, out);
+    progress("hardware");
+    crate::hardware::collect_live(roots, target, out);
     exes
 }

@@ -118,6 +118,7 @@ struct RawList {
     #[serde(default)]
     instrument: String,
     binding: Option<bool>,
+    default: Option<bool>,
     kind: Option<String>,
     status: Option<String>,
     published: Option<toml::Value>,
@@ -126,6 +127,8 @@ struct RawList {
     applies_to: String,
     #[serde(default)]
     summary: String,
+    #[serde(default)]
+    notes: String,
     #[serde(default)]
     sources: Vec<String>,
 }
@@ -150,6 +153,8 @@ struct RawCover {
     #[serde(default)]
     countries: Vec<String>,
     foreign_to: Option<String>,
+    #[serde(default)]
+    exceptions: Vec<String>,
     #[serde(default)]
     qualifier: String,
     since: Option<toml::Value>,
@@ -277,6 +282,12 @@ fn value_problem(kind: IdKind, value: &str, ecosystem: Option<&str>) -> Option<S
             Some("a domain is a lower-case DNS name such as example.com".into())
         }
         IdKind::HttpPath | IdKind::InstallPath if !v.starts_with('/') => Some("a path starts with '/'".into()),
+        IdKind::CpuVendor if !(v.len() == 12 && v.bytes().all(|b| b.is_ascii_graphic())) => {
+            Some("a CPUID manufacturer string is 12 printable ASCII characters such as GenuineIntel".into())
+        }
+        IdKind::ModelPrefix if !(v.len() >= 2 && v.bytes().all(|b| b.is_ascii_graphic())) => {
+            Some("a model prefix is at least 2 printable ASCII characters without spaces".into())
+        }
         IdKind::Package => match ecosystem {
             None => Some(format!("a package needs `ecosystem` (one of {})", ECOSYSTEMS.join(", "))),
             Some(e) if !ECOSYSTEMS.contains(&e) => {
@@ -496,6 +507,17 @@ fn parse_list_file(cx: &mut Ctx<'_>, stem: &str) -> Option<List> {
         if scope != Scope::Origin && vendor.is_empty() {
             cx.at(at, format!("{what}: a [[covers]] entry needs a `vendor`"));
         }
+        if scope == Scope::Origin && !vendor.is_empty() {
+            cx.at(
+                at,
+                format!(
+                    "{cwhat}: scope = \"origin\" covers by country, not by `vendor` (use `exceptions` to leave one out)"
+                ),
+            );
+        }
+        if scope != Scope::Origin && (!c.countries.is_empty() || c.foreign_to.is_some() || !c.exceptions.is_empty()) {
+            cx.at(at, format!("{cwhat}: `countries`, `foreign_to` and `exceptions` are only for scope = \"origin\""));
+        }
         check_categories(cx, at, &cwhat, &c.categories);
         for country in c.countries.iter().chain(c.foreign_to.iter()) {
             check_country(cx, at, &cwhat, country);
@@ -512,6 +534,7 @@ fn parse_list_file(cx: &mut Ctx<'_>, stem: &str) -> Option<List> {
             categories: c.categories,
             countries: c.countries,
             foreign_to: c.foreign_to,
+            exceptions: c.exceptions,
             qualifier: c.qualifier,
             since,
             until,
@@ -528,12 +551,14 @@ fn parse_list_file(cx: &mut Ctx<'_>, stem: &str) -> Option<List> {
         country: l.country,
         instrument: l.instrument,
         binding: l.binding.unwrap_or(true),
+        default: l.default.unwrap_or(l.binding.unwrap_or(true)),
         kind,
         status,
         published,
         effective,
         applies_to: l.applies_to,
         summary: l.summary,
+        notes: l.notes,
         sources: l.sources,
         deadlines,
         covers,
@@ -615,6 +640,14 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, Vec<Diagnostic>> {
                     line: c.line,
                     column: 1,
                     message: format!("list {:?} covers unknown vendor {:?}", l.id, c.vendor),
+                });
+            }
+            for e in c.exceptions.iter().filter(|e| !known.contains(e.as_str())) {
+                cross.push(Diagnostic {
+                    file: c.file.clone(),
+                    line: c.line,
+                    column: 1,
+                    message: format!("list {:?}: origin exception names unknown vendor {e:?}", l.id),
                 });
             }
         }

@@ -59,6 +59,13 @@ pub const CATEGORIES: &[&str] = &[
     "telecommunications-services",
     "uas",
     "hardware",
+    // Kinds of product that allow-lists and origin rules name (China's "safe and reliable"
+    // lists are by processor, operating system and database).
+    "processor",
+    "memory",
+    "storage",
+    "operating-system",
+    "database",
 ];
 
 #[derive(Debug, Clone, Serialize)]
@@ -82,6 +89,9 @@ pub struct Cover {
     pub countries: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub foreign_to: Option<String>,
+    /// Vendor ids an origin entry leaves out (with their subsidiaries).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub qualifier: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -109,6 +119,10 @@ pub struct List {
     pub country: String,
     pub instrument: String,
     pub binding: bool,
+    /// Whether a scan applies the list when the user chose none (`default`, which defaults to
+    /// `binding`): a binding list of another jurisdiction whose scope is a whole country's
+    /// vendors (Russia's foreign-software rule) is opt-in, or it would flag every machine.
+    pub default: bool,
     pub kind: ListKind,
     pub status: ListStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -119,6 +133,9 @@ pub struct List {
     pub applies_to: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub summary: String,
+    /// What is certain and what is only reported about the list (free text).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub notes: String,
     pub sources: Vec<String>,
     pub deadlines: Vec<Deadline>,
     pub covers: Vec<Cover>,
@@ -159,6 +176,10 @@ pub enum IdKind {
     InstallPath,
     StoreDeveloper,
     PurlNamespace,
+    /// The CPUID manufacturer string a processor reports (`GenuineIntel`).
+    CpuVendor,
+    /// The start of a hardware model or part number (`CT` of `CT1000MX500SSD1`).
+    ModelPrefix,
 }
 
 impl IdKind {
@@ -185,6 +206,8 @@ impl IdKind {
         Self::InstallPath,
         Self::StoreDeveloper,
         Self::PurlNamespace,
+        Self::CpuVendor,
+        Self::ModelPrefix,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -211,6 +234,8 @@ impl IdKind {
             Self::InstallPath => "install-path",
             Self::StoreDeveloper => "store-developer",
             Self::PurlNamespace => "purl-namespace",
+            Self::CpuVendor => "cpu-vendor",
+            Self::ModelPrefix => "model-prefix",
         }
     }
 
@@ -220,7 +245,10 @@ impl IdKind {
 
     /// Identifiers of hardware: their default categories are the vendor's `equipment`.
     pub fn is_equipment(self) -> bool {
-        matches!(self, Self::OuiOrg | Self::Usb | Self::Pci | Self::Banner | Self::HttpPath)
+        matches!(
+            self,
+            Self::OuiOrg | Self::Usb | Self::Pci | Self::Banner | Self::HttpPath | Self::CpuVendor | Self::ModelPrefix
+        )
     }
 }
 
@@ -316,6 +344,27 @@ impl Vendor {
             &self.equipment
         } else {
             &self.makes
+        }
+    }
+}
+
+impl Cover {
+    /// Whether an origin entry covers a vendor whose lineage (the vendor, then its owners) is
+    /// `lineage`: a vendor is *from* a country when it or any owner is from it (a subsidiary
+    /// abroad is still its parent's); a vendor of unknown country is never covered by origin,
+    /// since nothing says it is foreign.
+    pub fn covers_origin(&self, lineage: &[&Vendor]) -> bool {
+        if self.scope != Scope::Origin || lineage.iter().any(|v| self.exceptions.contains(&v.id)) {
+            return false;
+        }
+        let countries: Vec<&str> = lineage.iter().map(|v| v.country.as_str()).filter(|c| !c.is_empty()).collect();
+        if countries.is_empty() {
+            return false;
+        }
+        let from = |c: &str| countries.iter().any(|x| x.eq_ignore_ascii_case(c));
+        match &self.foreign_to {
+            Some(home) => !from(home) && (self.countries.is_empty() || self.countries.iter().any(|c| from(c))),
+            None => self.countries.iter().any(|c| from(c)),
         }
     }
 }
