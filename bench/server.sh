@@ -24,7 +24,7 @@ trap cleanup EXIT
 run() { # NAME DATABASE-URL ARTIFACTS
   "$bin/delist" serve --listen 127.0.0.1:0 --database "$2" --admin-token-file "$work/admin" 2>"$work/serve.log" &
   pid=$!
-  for _ in $(seq 100); do grep -q 'serving on' "$work/serve.log" && break; sleep 0.1; done
+  for _ in $(seq 100); do grep -qs 'serving on' "$work/serve.log" && break; sleep 0.1; done
   base=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.log")
   printf '%-10s ' "$1"
   "$bin/examples/load" "$base" "$admin" "$hosts" "$uploads" "$conc" "$3"

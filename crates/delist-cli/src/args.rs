@@ -78,6 +78,12 @@ pub struct ServeArgs {
     /// are marked Secure and responses carry Strict-Transport-Security.
     #[arg(long)]
     pub cookie_secure: bool,
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key; implies --cookie-secure).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug, Clone)]

@@ -856,6 +856,11 @@ fn serve(a: &ServeArgs) -> Result<ExitCode> {
         Ok(_) => Some(today()?),
         Err(_) => None,
     };
+    let read = |p: &std::path::Path| std::fs::read(p).with_context(|| format!("cannot read {}", p.display()));
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(c), Some(k)) => Some(delist_server::tls::TlsPem { cert_chain: read(c)?, key: read(k)? }),
+        _ => None,
+    };
     delist_server::serve(delist_server::Config {
         listen: a.listen.clone(),
         database,
@@ -865,6 +870,7 @@ fn serve(a: &ServeArgs) -> Result<ExitCode> {
         max_body_bytes: a.max_upload_bytes,
         queue: delist_server::Config::DEFAULT_QUEUE,
         cookie_secure: a.cookie_secure,
+        tls,
     })?;
     Ok(ExitCode::SUCCESS)
 }

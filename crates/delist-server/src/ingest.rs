@@ -353,6 +353,28 @@ mod tests {
         assert_eq!(p.evaluation.findings[0].artifact.host.as_deref(), Some("web-01"));
     }
 
+    /// The same inventory from two hosts is matched once (the memo) and gives each host its own
+    /// evaluation, equal to one made without the memo; a refused inventory is never remembered.
+    #[test]
+    fn a_remembered_inventory_evaluates_as_a_fresh_one() {
+        let (e, clock) = (engine(), Clock { today: Some(jiff::civil::date(2026, 11, 28)) });
+        let a = prepare(&body(), "web-01", &e, &clock).expect("first");
+        let b = prepare(&body(), "web-02", &e, &clock).expect("remembered");
+        assert!(a.packed.is_some() && b.packed.is_none(), "packed once, when first seen");
+        assert_eq!(a.inventory_sha256, b.inventory_sha256);
+        assert_eq!(b.evaluation.findings[0].artifact.host.as_deref(), Some("web-02"));
+        let fresh = engine();
+        let c = prepare(&body(), "web-02", &fresh, &clock).expect("fresh engine");
+        let ids = |p: &Prepared| p.evaluation.findings.iter().map(|f| f.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&b), ids(&c));
+        assert_eq!((b.evaluation.live, b.evaluation.lists.clone()), (c.evaluation.live, c.evaluation.lists.clone()));
+        let mut bad = body();
+        let at = bad.windows(18).position(|w| w == b"delist.inventory/1").expect("schema");
+        bad[at + 17] = b'9';
+        assert!(prepare(&bad, "web-01", &e, &clock).is_err());
+        assert!(prepare(&bad, "web-01", &e, &clock).is_err(), "still refused the second time");
+    }
+
     /// Truncated and bit-flipped uploads are refused with an error, never a panic.
     #[test]
     fn malformed_uploads_are_errors_not_panics() {

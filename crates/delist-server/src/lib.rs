@@ -23,6 +23,7 @@ pub mod openapi;
 pub mod server;
 pub mod store;
 pub mod time;
+pub mod tls;
 pub mod views;
 
 pub use server::{Config, Running, serve, start};

@@ -38,6 +38,8 @@ pub struct Config {
     /// marked `Secure` and responses carry `Strict-Transport-Security`. Off, neither: HSTS over
     /// plain HTTP is ignored by browsers at best, and a Secure cookie would never come back.
     pub cookie_secure: bool,
+    /// Serve HTTPS with this certificate chain and key (implies `cookie_secure`).
+    pub tls: Option<crate::tls::TlsPem>,
 }
 
 impl Config {
@@ -67,6 +69,8 @@ impl App {
 /// A server running in the background (tests, `serve`).
 pub struct Running {
     pub addr: SocketAddr,
+    /// `http` or `https`.
+    pub scheme: &'static str,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<()>>,
 }
@@ -84,6 +88,12 @@ impl Running {
     pub async fn wait(self) -> Result<()> {
         self.task.await.map_err(|e| anyhow!("server task: {e}"))?
     }
+}
+
+/// Where connections come from.
+enum Bound {
+    Plain(tokio::net::TcpListener),
+    Tls(crate::tls::TlsListener),
 }
 
 /// Opens the database (migrating it), builds the engine and starts serving on `config.listen`.
@@ -118,21 +128,26 @@ pub async fn start(config: Config) -> Result<Running> {
         sources: config.sources.clone(),
         max_body_bytes: config.max_body_bytes,
         sessions: crate::dashboard::Sessions::default(),
-        cookie_secure: config.cookie_secure,
+        cookie_secure: config.cookie_secure || config.tls.is_some(),
     });
     let router = router(app.clone());
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
+    let bound = match &config.tls {
+        Some(pem) => Bound::Tls(crate::tls::TlsListener::new(listener, crate::tls::server_config(pem)?)?),
+        None => Bound::Plain(listener),
+    };
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stop_rx.await;
-            })
-            .await
-            .context("serving")?;
+        let stop = async move {
+            let _ = stop_rx.await;
+        };
+        match bound {
+            Bound::Tls(l) => axum::serve(l, router).with_graceful_shutdown(stop).await.context("serving")?,
+            Bound::Plain(l) => axum::serve(l, router).with_graceful_shutdown(stop).await.context("serving")?,
+        }
         // Requests are done; the writer stops once the last handle to it is gone. Dropped off the
         // async threads: closing a PostgreSQL connection blocks.
         tokio::task::spawn_blocking(move || {
@@ -143,7 +158,8 @@ pub async fn start(config: Config) -> Result<Running> {
         .map_err(|_| anyhow!("writer panicked"))?;
         Ok(())
     });
-    Ok(Running { addr, stop: Some(stop_tx), task })
+    let scheme = if config.tls.is_some() { "https" } else { "http" };
+    Ok(Running { addr, scheme, stop: Some(stop_tx), task })
 }
 
 /// Serves until SIGTERM or ctrl-c, then stops gracefully.
@@ -154,7 +170,7 @@ pub fn serve(config: Config) -> Result<()> {
         // the process with the default action.
         let stop = shutdown_signal()?;
         let running = start(config).await?;
-        eprintln!("delist: serving on http://{}/ (API under /api/v1)", running.addr);
+        eprintln!("delist: serving on {}://{}/ (API under /api/v1)", running.scheme, running.addr);
         stop.await;
         eprintln!("delist: stopping: finishing requests in flight");
         running.stop().await

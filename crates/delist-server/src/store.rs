@@ -1,5 +1,7 @@
-//! What the server's tables mean: enrolment, uploads, evaluations and each finding's life (first
-//! seen, last seen, removed), written and read through [`Conn`], the same SQL on both engines.
+//! What the server's tables mean: enrolment, uploads, inventories (stored once, packed),
+//! evaluations, each finding's life (first seen, last seen, removed) and the daily per-list
+//! rollup the trends are drawn from, written and read through [`Conn`], the same SQL on both
+//! engines.
 //!
 //! Owns every query. Callers decide transactions: the writer thread wraps a batch of uploads in
 //! one (group commit); token commands run alone. It never evaluates anything itself: findings
@@ -245,8 +247,8 @@ pub fn ingest(conn: &mut dyn Conn, p: &Prepared, known: &mut Known) -> Result<In
     // its body is not sent to the database again.
     let stored_before = known.has(&p.inventory_sha256)
         || !conn.query("SELECT 1 FROM inventories WHERE sha256 = $1", &[p.inventory_sha256.clone().into()])?.is_empty();
-    known.add(&p.inventory_sha256);
     if stored_before {
+        known.add(&p.inventory_sha256);
         if upload(conn)?.is_empty() {
             return stored(conn, p);
         }
@@ -260,6 +262,7 @@ pub fn ingest(conn: &mut dyn Conn, p: &Prepared, known: &mut Known) -> Result<In
             "INSERT INTO inventories (sha256, body) VALUES ($1, $2)",
             &[p.inventory_sha256.clone().into(), Val::Blob(body)],
         )?;
+        known.add(&p.inventory_sha256);
         if upload(conn)?.is_empty() {
             return Err(IngestError::Db(DbError::new("upload id taken while it was free")));
         }
@@ -712,6 +715,56 @@ mod tests {
             e.live += live;
         }
         e
+    }
+
+    fn prepared(id: &str, host: &str, inventory: &str) -> Prepared {
+        Prepared {
+            upload_id: id.into(),
+            host: host.into(),
+            scanned_at: "2026-11-20T09:00:00.000000Z".into(),
+            received_at: "2026-11-20T09:00:01.000000Z".into(),
+            inventory_sha256: crate::engine::hex(&<sha2::Sha256 as sha2::Digest>::digest(inventory.as_bytes())),
+            inventory: inventory.as_bytes().to_vec(),
+            packed: None,
+            artifacts: 0,
+            errors: 0,
+            tool_version: "t".into(),
+            engine: "fp".into(),
+            evaluation: Evaluation::default(),
+        }
+    }
+
+    /// In one transaction: an upload refused for its id (with an inventory never seen) stores
+    /// nothing, and the next upload with that inventory stores it; a retry is a duplicate.
+    #[test]
+    fn a_conflict_stores_nothing_and_leaves_the_inventory_to_the_next() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut conn = DatabaseUrl::Sqlite(dir.path().join("known.db")).connect().expect("open");
+        let conn = &mut *conn;
+        db::migrate(conn).expect("migrate");
+        for h in ["a", "b"] {
+            ensure_host(conn, h, "2026-01-01T00:00:00.000000Z").expect("host");
+        }
+        let mut known = Known::default();
+        conn.batch("BEGIN").expect("begin");
+        let first = ingest(conn, &prepared("upload-x", "a", "{\"one\":1}"), &mut known).expect("first");
+        assert!(!first.duplicate && first.current);
+        let clash = ingest(conn, &prepared("upload-x", "b", "{\"two\":2}"), &mut known);
+        assert!(matches!(clash, Err(IngestError::Conflict(_))));
+        let next = ingest(conn, &prepared("upload-y", "b", "{\"two\":2}"), &mut known).expect("next");
+        assert!(!next.duplicate);
+        let again = ingest(conn, &prepared("upload-x", "a", "{\"one\":1}"), &mut known).expect("retry");
+        assert!(again.duplicate && again.current);
+        conn.batch("COMMIT").expect("commit");
+        known.commit();
+        let n = conn.query("SELECT COUNT(*) FROM inventories", &[]).expect("count");
+        assert_eq!(int(&n[0], 0), 2);
+        let body = conn.query("SELECT body FROM inventories WHERE sha256 = $1", &[next_sha().into()]).expect("body");
+        assert_eq!(unpack(body[0][0].blob().expect("blob")).as_deref(), Some(&b"{\"two\":2}"[..]));
+    }
+
+    fn next_sha() -> String {
+        crate::engine::hex(&<sha2::Sha256 as sha2::Digest>::digest(b"{\"two\":2}"))
     }
 
     /// Inventories are stored packed; bodies stored plain (before packing) still read; a body that

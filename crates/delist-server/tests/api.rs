@@ -337,3 +337,43 @@ fn malformed_uploads_are_400_never_500() {
     let (_, host) = h.get("/api/v1/hosts/web-01");
     assert_eq!(host["uploads"], accepted, "only accepted uploads are stored");
 }
+
+/// `--tls-cert/--tls-key`: the server speaks HTTPS only (a certificate made by OpenSSL,
+/// `tests/fixtures/tls/make.sh`), its cookies are Secure and HSTS is sent; plain HTTP to the
+/// same port gets no answer.
+#[test]
+fn https_with_a_certificate_marks_cookies_secure_and_sends_hsts() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let dir = common::repo().join("crates/delist-server/tests/fixtures/tls");
+    let read = |f: &str| std::fs::read(dir.join(f)).expect("fixture");
+    let pem = delist_server::tls::TlsPem { cert_chain: read("cert.pem"), key: read("key.pem") };
+    let db = databases(t.path(), "https").remove(0);
+    let h = Harness::start_full(db, common::sources(None), Config::DEFAULT_MAX_BODY, false, Some(pem));
+    assert!(h.base.starts_with("https://127.0.0.1:"), "{}", h.base);
+    let cert = ureq::tls::Certificate::from_pem(&read("cert.pem")).expect("cert");
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![cert])))
+        .build();
+    let https: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).tls_config(tls).build().into();
+    let r = https.get(format!("{}/login", h.base)).call().expect("login page over TLS");
+    assert_eq!(r.status(), 200);
+    let cookie = r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
+    assert_eq!(r.headers().get("strict-transport-security").and_then(|v| v.to_str().ok()), Some("max-age=31536000"));
+    let token = h.enrol("web-01");
+    let body = envelope("upload-tls-01", DAY1, &inventory_of("dpkg/root")).to_string();
+    let r = https
+        .post(format!("{}/api/v1/reports", h.base))
+        .header("Authorization", format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
+        .send(body.as_bytes())
+        .expect("upload over TLS");
+    assert_eq!(r.status(), 201);
+    let plain: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(5)))
+        .build()
+        .into();
+    let http = h.base.replacen("https://", "http://", 1);
+    assert!(plain.get(format!("{http}/api/v1/health")).call().is_err(), "no plain HTTP on a TLS port");
+}

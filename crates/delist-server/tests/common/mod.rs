@@ -86,6 +86,17 @@ impl Harness {
 
     /// `cookie_secure`: as `delist serve --cookie-secure` (behind a TLS proxy).
     pub fn start_config(db: DatabaseUrl, sources: Sources, max_body: usize, cookie_secure: bool) -> Self {
+        Self::start_full(db, sources, max_body, cookie_secure, None)
+    }
+
+    /// Serving HTTPS with `tls`; `base` is then an https:// URL.
+    pub fn start_full(
+        db: DatabaseUrl,
+        sources: Sources,
+        max_body: usize,
+        cookie_secure: bool,
+        tls: Option<delist_server::tls::TlsPem>,
+    ) -> Self {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
         let shared = Arc::new(Mutex::new(sources));
         let loader = shared.clone();
@@ -98,10 +109,21 @@ impl Harness {
             max_body_bytes: max_body,
             queue: 1024,
             cookie_secure,
+            tls: tls.clone(),
         };
         let running = rt.block_on(delist_server::start(config)).expect("server starts");
-        let base = format!("http://{}", running.addr);
-        let http: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let base = format!("{}://{}", running.scheme, running.addr);
+        let mut http = ureq::Agent::config_builder().http_status_as_error(false);
+        if let Some(pem) = &tls {
+            // Trust the test's own certificate, and only it.
+            let cert = ureq::tls::Certificate::from_pem(&pem.cert_chain).expect("test certificate").to_owned();
+            http = http.tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::Specific(Arc::new(vec![cert])))
+                    .build(),
+            );
+        }
+        let http: ureq::Agent = http.build().into();
         Self { rt, running: Some(running), base, db, sources: shared, http }
     }
 
