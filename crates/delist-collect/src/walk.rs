@@ -304,16 +304,26 @@ fn open(path: &Path) -> io::Result<File> {
 ///
 /// It also lends the worker one head buffer, reused for every file: most files are sniffed and
 /// dropped, and a fresh zeroed 4 KiB for each cost more than the read into it.
+///
+/// A few directories opened before are kept too: a worker walks depth first, so a new
+/// directory's parent is usually among them, and the new one is opened relative to it rather than
+/// by its whole path.
 #[derive(Default)]
 struct Parent {
     path: PathBuf,
     #[cfg(target_os = "linux")]
     fd: Option<rustix::fd::OwnedFd>,
+    #[cfg(target_os = "linux")]
+    recent: Vec<(PathBuf, rustix::fd::OwnedFd)>,
     /// `O_NOATIME` was refused in this directory (it needs ownership or CAP_FOWNER): a user
     /// scanning others' files would otherwise pay two opens for each.
     noatime_refused: bool,
     head: Vec<u8>,
 }
+
+/// How many directories a worker keeps open besides the current one (see [`Parent`]).
+#[cfg(target_os = "linux")]
+const RECENT_DIRS: usize = 8;
 
 /// [`open`], relative to the file's directory where it can be.
 fn open_in(parent: &mut Parent, host: &Path) -> io::Result<File> {
@@ -322,7 +332,19 @@ fn open_in(parent: &mut Parent, host: &Path) -> io::Result<File> {
         use rustix::fs::{Mode, OFlags, openat};
         if parent.fd.is_none() || parent.path != dir {
             // O_PATH: a directory that may be searched but not listed still works.
-            parent.fd = rustix::fs::open(dir, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()).ok();
+            let how = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            let above = dir.parent().and_then(|up| parent.recent.iter().rev().find(|(p, _)| p == up));
+            let fd = match (above, dir.file_name()) {
+                // NOFOLLOW: a directory swapped for a symlink mid-walk is refused, not entered.
+                (Some((_, up)), Some(leaf)) => openat(up, leaf, how | OFlags::NOFOLLOW, Mode::empty()).ok(),
+                _ => rustix::fs::open(dir, how, Mode::empty()).ok(),
+            };
+            if let Some(old) = std::mem::replace(&mut parent.fd, fd) {
+                if parent.recent.len() >= RECENT_DIRS {
+                    parent.recent.remove(0);
+                }
+                parent.recent.push((std::mem::take(&mut parent.path), old));
+            }
             parent.path = dir.to_path_buf();
             parent.noatime_refused = false;
         }
