@@ -142,6 +142,19 @@ def main(out):
             if method == 8:
                 put(out, "deflate_peek", b"\x40" + body)
             at += 4
+    # rpm headers: the blobs of the fixture SQLite database (what rpmdb stores: no magic), and the
+    # headers of the fixture .rpm files with and without their 8-byte magic.
+    import sqlite3
+    db = sqlite3.connect(f"file:{os.path.join(FX, 'rpm/sqlite/rpmdb.sqlite')}?mode=ro", uri=True)
+    for (blob,) in db.execute("SELECT blob FROM Packages"):
+        put(out, "rpm_db", bytes(blob))
+    db.close()
+    for p in files(*f("files/*.rpm.b64")):
+        data = read(p)
+        at = data.find(b"\x8e\xad\xe8\x01", 96 + 16)  # the main header, after the signature header
+        if at > 0:
+            put(out, "rpm_db", data[at:])
+            put(out, "rpm_db", data[at + 8 :])
     oui = os.path.join(ROOT, "catalog/oui/ieee.csv")
     if os.path.exists(oui):
         lines = open(oui, "rb").read().splitlines(keepends=True)
@@ -152,7 +165,7 @@ def main(out):
         b'allow_lists = ["x"]\n\n[[waiver]]\nvendor = "kaspersky"\nowner = "o"\napprover = "a"\n'
         b'reason = "r"\nexpires = 2027-06-30\n\n[[waiver]]\npath = "/opt/**"\nfinding = "f"\nlist = "l"\n'
         b'purl = "pkg:deb/debian/kesl"\nowner = "o"\napprover = "a"\nreason = "r"\nexpires = "2027-01-01"\n')
-    for t in sorted(os.listdir(out)):
+    for t in sorted(seeds) + ["policy_toml"]:
         print(f"{t}: {len(os.listdir(os.path.join(out, t)))} seeds")
 
 
