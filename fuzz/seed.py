@@ -145,7 +145,7 @@ def main(out):
     # rpm headers: the blobs of the fixture SQLite database (what rpmdb stores: no magic), and the
     # headers of the fixture .rpm files with and without their 8-byte magic.
     import sqlite3
-    db = sqlite3.connect(f"file:{os.path.join(FX, 'rpm/sqlite/rpmdb.sqlite')}?mode=ro", uri=True)
+    db = sqlite3.connect(f"file:{os.path.join(FX, 'rpm/sqlite/rpmdb.sqlite')}?mode=ro&immutable=1", uri=True)  # writes nothing beside it
     for (blob,) in db.execute("SELECT blob FROM Packages"):
         put(out, "rpm_db", bytes(blob))
     db.close()
