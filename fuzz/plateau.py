@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs one fuzz target until its coverage stops growing, then prints one table row.
 
-Usage: fuzz/plateau.py TARGET CORPUS_DIR [--quiet SECONDS] [--max SECONDS] [--bin DIR]
+Usage: fuzz/plateau.py TARGET CORPUS_DIR [--quiet SECONDS] [--max SECONDS] [--bin DIR] [--extra=-FLAG=V]
 
 Runs the already built libFuzzer binary (`cargo +nightly fuzz build`, binaries in
 $CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release/) niced, one job, one worker, with a 2 GB RSS
@@ -27,6 +27,7 @@ def main():
     ap.add_argument("corpus")
     ap.add_argument("--quiet", type=float, default=120)
     ap.add_argument("--max", type=float, default=300)
+    ap.add_argument("--extra", action="append", default=[], help="one more libFuzzer flag, e.g. --extra=-max_len=16384")
     ap.add_argument("--bin", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"),
                                                   "x86_64-unknown-linux-gnu/release"))
     a = ap.parse_args()
@@ -42,7 +43,7 @@ def main():
     before = set(os.listdir(art))
     cmd = ["nice", "-n", "15", os.path.join(a.bin, a.target), corpus,
            "-jobs=1", "-workers=1", "-rss_limit_mb=2048", "-timeout=10",
-           f"-max_total_time={int(a.max) + 5}", "-print_final_stats=1", f"-artifact_prefix={art}/"]
+           f"-max_total_time={int(a.max) + 5}", "-print_final_stats=1", f"-artifact_prefix={art}/"] + a.extra
     start = time.time()
     p = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
