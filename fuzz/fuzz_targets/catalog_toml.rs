@@ -1,12 +1,4 @@
 #![no_main]
-//! Catalog files (users write them): any bytes as a vendor and as a list file load to a catalog
-//! or to diagnostics, never to a panic.
-use delist_core::catalog::{SourceFile, load};
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    let text = String::from_utf8_lossy(data).into_owned();
-    for rel in ["vendors/fuzz.toml", "lists/fuzz.toml"] {
-        let _ = load(&[SourceFile { name: rel.into(), rel: rel.into(), text: text.clone() }]);
-    }
-});
+//! See [`delist_fuzz::catalog::catalog_toml`]: the body lives there so that the ordinary tests replay the
+//! regression corpus (fuzz/regressions/catalog_toml/) through the same code.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| delist_fuzz::catalog::catalog_toml::run(data));

@@ -1,11 +1,4 @@
 #![no_main]
-//! dpkg status text: parsing and turning stanzas into artifacts never panics.
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    let text = String::from_utf8_lossy(data);
-    let (stanzas, _) = delist_collect::dpkg::parse(&text);
-    for s in &stanzas {
-        let _ = delist_collect::dpkg::artifact(s, "/var/lib/dpkg/status", "fuzz");
-    }
-});
+//! See [`delist_fuzz::collect::dpkg_status`]: the body lives there so that the ordinary tests replay the
+//! regression corpus (fuzz/regressions/dpkg_status/) through the same code.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| delist_fuzz::collect::dpkg_status::run(data));

@@ -1,8 +1,4 @@
 #![no_main]
-//! nmap XML: the reader never panics and never nests past its depth cap. Seed the corpus with
-//! crates/delist-collect/tests/fixtures/network/nmap-loopback.xml.
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    let _ = delist_collect::network::nmap::parse(data);
-});
+//! See [`delist_fuzz::collect::nmap_xml`]: the body lives there so that the ordinary tests replay the
+//! regression corpus (fuzz/regressions/nmap_xml/) through the same code.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| delist_fuzz::collect::nmap_xml::run(data));

@@ -1,14 +1,4 @@
 #![no_main]
-//! The OUI table and MAC lookups: never a panic, whatever the bytes.
-use delist_core::catalog::oui::OuiTable;
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    let text = String::from_utf8_lossy(data);
-    if let Ok(t) = OuiTable::parse(&text) {
-        for line in text.lines().take(16) {
-            let _ = t.lookup(line);
-        }
-    }
-    let _ = OuiTable::import(&[("fuzz.csv".into(), text.into_owned())], &[]);
-});
+//! See [`delist_fuzz::catalog::oui_csv`]: the body lives there so that the ordinary tests replay the
+//! regression corpus (fuzz/regressions/oui_csv/) through the same code.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| delist_fuzz::catalog::oui_csv::run(data));

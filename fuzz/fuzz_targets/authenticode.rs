@@ -1,0 +1,4 @@
+#![no_main]
+//! See [`delist_fuzz::collect::authenticode`]: the body lives there so that the ordinary tests replay the
+//! regression corpus (fuzz/regressions/authenticode/) through the same code.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| delist_fuzz::collect::authenticode::run(data));

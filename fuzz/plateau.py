@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Runs one fuzz target until its coverage stops growing, then prints one table row.
+
+Usage: fuzz/plateau.py TARGET CORPUS_DIR [--quiet SECONDS] [--max SECONDS] [--bin DIR] [--extra=-FLAG=V]
+
+Runs the already built libFuzzer binary (`cargo +nightly fuzz build`, binaries in
+$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release/) niced, one job, one worker, with a 2 GB RSS
+limit and a 10 s per-input timeout, and stops it when libFuzzer's `cov:` has not grown for
+--quiet seconds (default 120) or after --max seconds (default 300). Crashes, timeouts and
+out-of-memory inputs land in CORPUS_DIR/../artifacts/TARGET/. The row printed (tab-separated):
+target, executions, seconds, cov, ft, corpus size, artifacts found.
+"""
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+LINE = re.compile(r"^#(\d+)\s+\S+\s+cov: (\d+) ft: (\d+) corp: (\d+)")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("target")
+    ap.add_argument("corpus")
+    ap.add_argument("--quiet", type=float, default=120)
+    ap.add_argument("--max", type=float, default=300)
+    ap.add_argument("--extra", action="append", default=[], help="one more libFuzzer flag, e.g. --extra=-max_len=16384")
+    ap.add_argument("--bin", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"),
+                                                  "x86_64-unknown-linux-gnu/release"))
+    a = ap.parse_args()
+    corpus = os.path.abspath(a.corpus)
+    base = os.path.dirname(corpus.rstrip("/"))
+    art = os.path.join(base, "artifacts", a.target)
+    work = os.path.join(base, "work", a.target)
+    os.makedirs(art, exist_ok=True)
+    os.makedirs(work, exist_ok=True)
+    log = os.path.join(work, "fuzz-0.log")
+    if os.path.exists(log):
+        os.remove(log)
+    before = set(os.listdir(art))
+    cmd = ["nice", "-n", "15", os.path.join(a.bin, a.target), corpus,
+           "-jobs=1", "-workers=1", "-rss_limit_mb=2048", "-timeout=10",
+           f"-max_total_time={int(a.max) + 5}", "-print_final_stats=1", f"-artifact_prefix={art}/"] + a.extra
+    start = time.time()
+    p = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    best = (0, 0, 0, 0)
+    grew = start
+    pos = 0
+    try:
+        while p.poll() is None:
+            time.sleep(2)
+            if os.path.exists(log):
+                with open(log, errors="replace") as f:
+                    f.seek(pos)
+                    chunk = f.read()
+                    pos = f.tell()
+                for line in chunk.splitlines():
+                    m = LINE.match(line)
+                    if m:
+                        execs, cov, ft, corp = map(int, m.groups())
+                        if cov > best[1]:
+                            grew = time.time()
+                        best = (execs, max(cov, best[1]), ft, corp)
+            now = time.time()
+            if now - grew > a.quiet or now - start > a.max:
+                break
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGINT)
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+    secs = time.time() - start
+    text = open(log, errors="replace").read() if os.path.exists(log) else ""
+    m = re.findall(r"stat::number_of_executed_units: (\d+)", text)
+    execs = int(m[-1]) if m else best[0]
+    new = sorted(set(os.listdir(art)) - before)
+    print(f"{a.target}\t{execs}\t{secs:.0f}\t{best[1]}\t{best[2]}\t{best[3]}\t{' '.join(new) or '-'}", flush=True)
+    if new:
+        sys.stderr.write(text[-4000:])
+
+
+if __name__ == "__main__":
+    main()
