@@ -2,8 +2,8 @@
 //! sniffed by its magic bytes and handed to the per-file format that claims it
 //! ([`crate::files`]).
 //!
-//! Owns traversal and the rules of what is opened: the walk runs in parallel (the `ignore`
-//! crate's parallel walker, every ignore-file and hidden-file filter off, so nothing can hide a
+//! Owns the rules of what is opened: the walk runs in parallel ([`tree`], which lists every
+//! directory by descriptor; no ignore-file or hidden-file filter exists, so nothing can hide a
 //! file from it), never follows a symlink (no loops, no escape from the target), never opens a
 //! FIFO, socket or device (the entry's type decides, and `fstat` after an `O_NONBLOCK` open
 //! checks again), skips pseudo filesystems (`/proc`, `/sys`, `/dev`, and `/run` on the live
@@ -21,7 +21,6 @@ use crate::files::{self, FileFormat, FileView, Place};
 use crate::target::TargetKind;
 use delist_core::{Artifact, ScanError};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use ignore::{DirEntry, WalkBuilder, WalkState};
 use std::cell::RefCell;
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -29,6 +28,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+mod tree;
 
 /// The default per-file size cap: larger files are skipped (and counted), not read.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 512 << 20;
@@ -299,73 +300,26 @@ fn open(path: &Path) -> io::Result<File> {
     o.open(path)
 }
 
-/// The directory a worker last opened a file in. Files of one directory are opened relative to
-/// it (`openat`), which spares the kernel a walk of the whole path for each file.
-///
-/// It also lends the worker one head buffer, reused for every file: most files are sniffed and
-/// dropped, and a fresh zeroed 4 KiB for each cost more than the read into it.
-///
-/// A few directories opened before are kept too: a worker walks depth first, so a new
-/// directory's parent is usually among them, and the new one is opened relative to it rather than
-/// by its whole path.
-#[derive(Default)]
-struct Parent {
-    path: PathBuf,
-    #[cfg(target_os = "linux")]
-    fd: Option<rustix::fd::OwnedFd>,
-    #[cfg(target_os = "linux")]
-    recent: Vec<(PathBuf, rustix::fd::OwnedFd)>,
-    /// `O_NOATIME` was refused in this directory (it needs ownership or CAP_FOWNER): a user
-    /// scanning others' files would otherwise pay two opens for each.
-    noatime_refused: bool,
-    head: Vec<u8>,
-}
-
-/// How many directories a worker keeps open besides the current one (see [`Parent`]).
-#[cfg(target_os = "linux")]
-const RECENT_DIRS: usize = 8;
-
-/// [`open`], relative to the file's directory where it can be.
-fn open_in(parent: &mut Parent, host: &Path) -> io::Result<File> {
-    #[cfg(target_os = "linux")]
-    if let (Some(dir), Some(name)) = (host.parent(), host.file_name()) {
-        use rustix::fs::{Mode, OFlags, openat};
-        if parent.fd.is_none() || parent.path != dir {
-            // O_PATH: a directory that may be searched but not listed still works.
-            let how = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-            let above = dir.parent().and_then(|up| parent.recent.iter().rev().find(|(p, _)| p == up));
-            let fd = match (above, dir.file_name()) {
-                // NOFOLLOW: a directory swapped for a symlink mid-walk is refused, not entered.
-                (Some((_, up)), Some(leaf)) => openat(up, leaf, how | OFlags::NOFOLLOW, Mode::empty()).ok(),
-                _ => rustix::fs::open(dir, how, Mode::empty()).ok(),
-            };
-            if let Some(old) = std::mem::replace(&mut parent.fd, fd) {
-                if parent.recent.len() >= RECENT_DIRS {
-                    parent.recent.remove(0);
-                }
-                parent.recent.push((std::mem::take(&mut parent.path), old));
+/// Opens a file of a listed directory, relative to it: read-only, never through a symlink,
+/// without blocking on a FIFO and, unless `O_NOATIME` was refused in this directory already,
+/// without updating its access time.
+fn open_at(dir: &tree::Dir<'_>, name: &std::ffi::OsStr, noatime_refused: &mut Option<u64>) -> io::Result<File> {
+    use rustix::fs::{Mode, OFlags, openat};
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::NOCTTY | OFlags::CLOEXEC;
+    let r = if *noatime_refused == Some(dir.id) {
+        openat(dir.fd, name, flags, Mode::empty())
+    } else {
+        match openat(dir.fd, name, flags | OFlags::NOATIME, Mode::empty()) {
+            // O_NOATIME needs ownership or CAP_FOWNER: a user scanning others' files would
+            // otherwise pay two opens for each.
+            Err(rustix::io::Errno::PERM) => {
+                *noatime_refused = Some(dir.id);
+                openat(dir.fd, name, flags, Mode::empty())
             }
-            parent.path = dir.to_path_buf();
-            parent.noatime_refused = false;
+            r => r,
         }
-        if let Some(fd) = &parent.fd {
-            let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::NOCTTY | OFlags::CLOEXEC;
-            let r = if parent.noatime_refused {
-                openat(fd, name, flags, Mode::empty())
-            } else {
-                match openat(fd, name, flags | OFlags::NOATIME, Mode::empty()) {
-                    Err(rustix::io::Errno::PERM) => {
-                        parent.noatime_refused = true;
-                        openat(fd, name, flags, Mode::empty())
-                    }
-                    r => r,
-                }
-            };
-            return r.map(File::from).map_err(io::Error::from);
-        }
-    }
-    let _ = parent;
-    open(host)
+    };
+    r.map(File::from).map_err(io::Error::from)
 }
 
 /// Says what went wrong reading a file, in words for the `errors` list.
@@ -391,9 +345,12 @@ enum Outcome {
 /// Most files are no format delist reads, so the common path is three system calls: open, one
 /// read of the head, close. The file is asked its length and type only once a format claims
 /// its head; the size cap applies to those files alone (a big log is sniffed, not read).
+///
+/// `head` is the caller's buffer for the sniffed bytes, reused from file to file: most files are
+/// sniffed and dropped, and a fresh zeroed 4 KiB for each cost more than the read into it.
 fn inspect_file(
-    parent: &mut Parent,
-    host: &Path,
+    head_buf: &mut Vec<u8>,
+    opened: io::Result<File>,
     path: &InnerPath<'_>,
     target: &str,
     max_size: u64,
@@ -401,7 +358,7 @@ fn inspect_file(
     send: &mut dyn FnMut(Msg),
 ) -> Outcome {
     let error = |e: String| Msg::Error(ScanError { path: path.get().to_string(), error: e });
-    let file = match open_in(parent, host) {
+    let file = match opened {
         Ok(f) => f,
         Err(e) => {
             send(error(format!("cannot open: {}", describe(&e))));
@@ -412,7 +369,7 @@ fn inspect_file(
     // ahead only 16 KiB (its initial window is four times a small request), one I/O either way on
     // a cold disk, while the advice cost a system call per file, a tenth of the walk's.
     let view = DiskFile::new(file, u64::MAX);
-    let mut buf = std::mem::take(&mut parent.head);
+    let mut buf = std::mem::take(head_buf);
     buf.resize(files::FIRST, 0);
     // One read: a regular file gives all it has up to the request (a short count is its end),
     // and asking again to learn that would double the system calls of most files, which are
@@ -433,7 +390,7 @@ fn inspect_file(
         let head = buf.get(..*n).unwrap_or_default();
         formats.iter().find(|f| f.sniff(head)).map(|f| (f, head.to_vec()))
     });
-    parent.head = buf;
+    *head_buf = buf;
     let (format, head) = match (got, claimed) {
         (_, Some(c)) => c,
         (Ok(_), None) => return Outcome::Read,
@@ -478,21 +435,30 @@ fn inspect_file(
 /// percent of a walk.
 struct InnerPath<'a> {
     base: &'a Path,
-    host: &'a Path,
+    dir: &'a Path,
+    name: &'a std::ffi::OsStr,
     path: std::cell::OnceCell<String>,
 }
 
 impl<'a> InnerPath<'a> {
-    fn new(base: &'a Path, host: &'a Path) -> Self {
-        Self { base, host, path: std::cell::OnceCell::new() }
+    /// The entry `name` of the host directory `dir`.
+    fn new(base: &'a Path, dir: &'a Path, name: &'a std::ffi::OsStr) -> Self {
+        Self { base, dir, name, path: std::cell::OnceCell::new() }
     }
 
     fn known(host: &'a Path, path: String) -> Self {
-        Self { base: host, host, path: std::cell::OnceCell::from(path) }
+        Self { base: host, dir: host, name: std::ffi::OsStr::new(""), path: std::cell::OnceCell::from(path) }
     }
 
     fn get(&self) -> &str {
-        self.path.get_or_init(|| inner_path(self.base, self.host))
+        self.path.get_or_init(|| {
+            let mut p = inner_path(self.base, self.dir);
+            if !p.ends_with('/') {
+                p.push('/');
+            }
+            p.push_str(&self.name.to_string_lossy());
+            p
+        })
     }
 }
 
@@ -539,27 +505,6 @@ fn is_pseudo_fs(host: &Path) -> bool {
     rustix::fs::statfs(host).is_ok_and(|st| PSEUDO_MAGIC.contains(&i128::from(st.f_type)))
 }
 
-/// The path and message of a walker error.
-fn walk_error(base: &Path, e: &ignore::Error) -> ScanError {
-    let mut path = None;
-    let mut cur = e;
-    loop {
-        match cur {
-            ignore::Error::WithPath { path: p, err } => {
-                path.get_or_insert(p.as_path());
-                cur = err;
-            }
-            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => cur = err,
-            _ => break,
-        }
-    }
-    let error = match cur.io_error() {
-        Some(io) => format!("cannot read directory: {}", describe(io)),
-        None => cur.to_string(),
-    };
-    ScanError { path: path.map(|p| inner_path(base, p)).unwrap_or_else(|| "/".into()), error }
-}
-
 /// Shared, read-only state of one walk.
 struct Walk<'a> {
     base: &'a Path,
@@ -576,66 +521,75 @@ struct Walk<'a> {
     special: AtomicU64,
 }
 
-impl Walk<'_> {
-    fn visit(
-        &self,
-        entry: &DirEntry,
-        parent: &mut Parent,
-        formats: &[Box<dyn FileFormat>],
-        send: &mut dyn FnMut(Msg),
-    ) -> WalkState {
-        if entry.depth() == 0 {
-            return WalkState::Continue;
-        }
-        let Some(ft) = entry.file_type() else { return WalkState::Continue };
-        if !ft.is_dir() {
-            return self.visit_file(entry, ft, parent, formats, send);
-        }
-        let path = inner_path(self.base, entry.path());
-        let pseudo = entry.depth() == 1 && self.pseudo.contains(&path.as_str());
-        let mount = self.mounts.as_ref().is_none_or(|m| m.contains(entry.path()));
-        if pseudo || self.excludes.matches(&path) || (mount && is_pseudo_fs(entry.path())) {
-            return WalkState::Skip;
+/// One walking thread's side of the walk: what the traversal meets, judged and read.
+struct Worker<'w, 'a> {
+    walk: &'w Walk<'a>,
+    formats: Vec<Box<dyn FileFormat>>,
+    /// The head buffer, reused for every file (see [`inspect_file`]).
+    head: Vec<u8>,
+    /// The directory in which `O_NOATIME` was last refused (see [`open_at`]).
+    noatime_refused: Option<u64>,
+    tx: mpsc::SyncSender<Msg>,
+}
+
+impl Worker<'_, '_> {
+    fn send(&self, m: Msg) {
+        // The receiver lives until every sender is gone: a send cannot fail.
+        let _ = self.tx.send(m);
+    }
+}
+
+impl tree::Visitor for Worker<'_, '_> {
+    fn enter(&mut self, host: &Path, depth: usize) -> bool {
+        let w = self.walk;
+        let path = inner_path(w.base, host);
+        let pseudo = depth == 1 && w.pseudo.contains(&path.as_str());
+        let mount = w.mounts.as_ref().is_none_or(|m| m.contains(host));
+        if pseudo || w.excludes.matches(&path) || (mount && is_pseudo_fs(host)) {
+            return false;
         }
         if path.ends_with(".app") {
             // A bundle is a directory: the walk meets it before its files. Its Info.plist
             // and main executable make one `app-bundle` artifact; the walk goes on inside.
-            match crate::files::macho::inspect_bundle(&self.root, &path, self.target) {
-                Ok(Some(a)) => send(Msg::Artifact(Box::new(a))),
+            match crate::files::macho::inspect_bundle(&w.root, &path, w.target) {
+                Ok(Some(a)) => self.send(Msg::Artifact(Box::new(a))),
                 Ok(None) => {}
-                Err(e) => send(Msg::Error(ScanError { path, error: format!("app bundle: {e}") })),
+                Err(e) => self.send(Msg::Error(ScanError { path, error: format!("app bundle: {e}") })),
             }
         }
-        WalkState::Continue
+        true
     }
 
-    fn visit_file(
-        &self,
-        entry: &DirEntry,
-        ft: std::fs::FileType,
-        parent: &mut Parent,
-        formats: &[Box<dyn FileFormat>],
-        send: &mut dyn FnMut(Msg),
-    ) -> WalkState {
-        let path = InnerPath::new(self.base, entry.path());
-        if !self.excludes.is_empty() && self.excludes.matches(path.get()) {
-            return WalkState::Continue;
+    fn entry(&mut self, dir: &tree::Dir<'_>, name: &std::ffi::OsStr, kind: tree::Kind) {
+        let w = self.walk;
+        let path = InnerPath::new(w.base, dir.host, name);
+        if !w.excludes.is_empty() && w.excludes.matches(path.get()) {
+            return;
         }
-        if !ft.is_file() {
-            self.special.fetch_add(1, Ordering::Relaxed);
-            return WalkState::Continue;
+        if kind == tree::Kind::Special {
+            w.special.fetch_add(1, Ordering::Relaxed);
+            return;
         }
-        self.files.fetch_add(1, Ordering::Relaxed);
-        match inspect_file(parent, entry.path(), &path, self.target, self.max_size, formats, send) {
+        w.files.fetch_add(1, Ordering::Relaxed);
+        let opened = open_at(dir, name, &mut self.noatime_refused);
+        let tx = &self.tx;
+        let mut send = |m: Msg| {
+            let _ = tx.send(m);
+        };
+        match inspect_file(&mut self.head, opened, &path, w.target, w.max_size, &self.formats, &mut send) {
             Outcome::Read => {}
             Outcome::TooLarge => {
-                self.too_large.fetch_add(1, Ordering::Relaxed);
+                w.too_large.fetch_add(1, Ordering::Relaxed);
             }
             Outcome::Special => {
-                self.special.fetch_add(1, Ordering::Relaxed);
+                w.special.fetch_add(1, Ordering::Relaxed);
             }
         }
-        WalkState::Continue
+    }
+
+    fn error(&mut self, host: &Path, e: io::Error) {
+        let path = inner_path(self.walk.base, host);
+        self.send(Msg::Error(ScanError { path, error: format!("cannot read directory: {}", describe(&e)) }));
     }
 }
 
@@ -678,34 +632,18 @@ pub fn walk(
         too_large: AtomicU64::new(0),
         special: AtomicU64::new(0),
     };
-    let walker = WalkBuilder::new(base)
-        .standard_filters(false)
-        .follow_links(false)
-        .same_file_system(opts.one_file_system)
-        .threads(threads)
-        .build_parallel();
     let (tx, rx) = mpsc::sync_channel::<Msg>(CHANNEL);
     std::thread::scope(|s| {
         let w = &w;
         s.spawn(move || {
-            walker.run(|| {
-                let tx = tx.clone();
-                let formats = files::formats();
-                let mut parent = Parent::default();
-                Box::new(move |res| {
-                    // The receiver lives until every sender is gone: a send cannot fail.
-                    let mut send = |m: Msg| {
-                        let _ = tx.send(m);
-                    };
-                    match res {
-                        Ok(entry) => w.visit(&entry, &mut parent, &formats, &mut send),
-                        Err(e) => {
-                            send(Msg::Error(walk_error(w.base, &e)));
-                            WalkState::Continue
-                        }
-                    }
-                })
+            tree::walk(base, threads, opts.one_file_system, || Worker {
+                walk: w,
+                formats: files::formats(),
+                head: Vec::new(),
+                noatime_refused: None,
+                tx: tx.clone(),
             });
+            // `tx` is dropped here, after the workers' clones: the loop below then ends.
         });
         let mut last = Instant::now();
         loop {
@@ -743,7 +681,7 @@ pub fn walk_file(host: &Path, target: &str, opts: &WalkOptions, out: &mut dyn Si
     };
     let mut stats = WalkStats { files: 1, ..WalkStats::default() };
     let inner = InnerPath::known(host, path.clone());
-    match inspect_file(&mut Parent::default(), host, &inner, target, opts.max_file_size, &formats, &mut send) {
+    match inspect_file(&mut Vec::new(), open(host), &inner, target, opts.max_file_size, &formats, &mut send) {
         Outcome::Read => {}
         Outcome::TooLarge => {
             stats.too_large = 1;
@@ -799,10 +737,10 @@ mod tests {
     fn a_file_that_vanished_is_an_error() {
         let t = tempfile::tempdir().expect("tempdir");
         let mut got = Vec::new();
-        let p = &mut Parent::default();
+        let p = &mut Vec::new();
         let o = inspect_file(
             p,
-            &t.path().join("gone"),
+            open(&t.path().join("gone")),
             &InnerPath::known(Path::new("/gone"), "/gone".into()),
             "dir:x",
             100,
@@ -839,8 +777,8 @@ mod tests {
         std::fs::write(t.path().join("far.exe"), &pe).expect("write");
         let mut got = Vec::new();
         let o = inspect_file(
-            &mut Parent::default(),
-            &t.path().join("far.exe"),
+            &mut Vec::new(),
+            open(&t.path().join("far.exe")),
             &InnerPath::known(Path::new("/far.exe"), "/far.exe".into()),
             "dir:x",
             1 << 20,
@@ -862,13 +800,13 @@ mod tests {
         std::os::unix::fs::symlink("big", t.path().join("link")).expect("symlink");
         let mut got = Vec::new();
         let f = files::formats();
-        let p = &mut Parent::default();
+        let p = &mut Vec::new();
         // Over the cap: a file no format claims is sniffed and let be; one a format claims is
         // not read further.
         assert_eq!(
             inspect_file(
                 p,
-                &t.path().join("big"),
+                open(&t.path().join("big")),
                 &InnerPath::known(Path::new("/big"), "/big".into()),
                 "x",
                 99,
@@ -883,7 +821,7 @@ mod tests {
         assert_eq!(
             inspect_file(
                 p,
-                &t.path().join("big.zip"),
+                open(&t.path().join("big.zip")),
                 &InnerPath::known(Path::new("/big.zip"), "/big.zip".into()),
                 "x",
                 99,
@@ -894,7 +832,7 @@ mod tests {
         );
         inspect_file(
             p,
-            &t.path().join("link"),
+            open(&t.path().join("link")),
             &InnerPath::known(Path::new("/link"), "/link".into()),
             "x",
             1000,
