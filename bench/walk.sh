@@ -12,6 +12,7 @@
 #
 #   bench/walk.sh                 RUNS=3 FILES=200000 by default; YARA_RUNS=1 (yara is slow)
 #   TREES=/usr bench/walk.sh      only some trees (the generated one is target/bench-walk/tree)
+#   DELIST=/tmp/old bench/walk.sh another delist binary (A/B against an earlier commit)
 #   PRIORITY=-20 bench/walk.sh   on a shared machine: run the whole bench in its own scheduler
 #                                autogroup at that nice level (root only). With autogroups on,
 #                                `nice` alone does not outrank other sessions' builds.
@@ -40,10 +41,14 @@ need fdfind fd-find
 need yara yara
 [ -x /usr/bin/time ] || need /usr/bin/time time
 
-echo "building release ..." >&2
-cargo build --release -q -p delist-cli
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-delist="$target_dir/release/delist"
+if [ -n "${DELIST:-}" ]; then
+  delist="$DELIST"   # another build to compare, e.g. one of an earlier commit
+else
+  echo "building release ..." >&2
+  cargo build --release -q -p delist-cli
+  delist="$target_dir/release/delist"
+fi
 gen="$target_dir/bench-walk/tree"
 TREES="${TREES:-/usr $gen}"
 
