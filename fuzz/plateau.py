@@ -8,7 +8,7 @@ $CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release/) niced, one job, one worker,
 limit and a 10 s per-input timeout, and stops it when libFuzzer's `cov:` has not grown for
 --quiet seconds (default 120) or after --max seconds (default 300). Crashes, timeouts and
 out-of-memory inputs land in CORPUS_DIR/../artifacts/TARGET/. The row printed (tab-separated):
-target, executions, seconds, cov, ft, corpus size, artifacts found.
+target, executions, seconds, cov, ft, corpus size, artifacts found, seconds until cov last grew.
 """
 import argparse
 import os
@@ -81,7 +81,9 @@ def main():
     m = re.findall(r"stat::number_of_executed_units: (\d+)", text)
     execs = int(m[-1]) if m else best[0]
     new = sorted(set(os.listdir(art)) - before)
-    print(f"{a.target}\t{execs}\t{secs:.0f}\t{best[1]}\t{best[2]}\t{best[3]}\t{' '.join(new) or '-'}", flush=True)
+    # The last column: when `cov:` last grew; well before the end, the run plateaued.
+    print(f"{a.target}\t{execs}\t{secs:.0f}\t{best[1]}\t{best[2]}\t{best[3]}\t{' '.join(new) or '-'}"
+          f"\t{grew - start:.0f}", flush=True)
     if new:
         sys.stderr.write(text[-4000:])
 

@@ -90,6 +90,9 @@ struct Queue {
     jobs: Vec<Job>,
     /// Threads listing a directory now (each may add more jobs).
     busy: usize,
+    /// A thread panicked: the others stop rather than wait for it (the scope re-raises the
+    /// panic), so that a bug in a visitor is a crash, never a hung scan.
+    abandoned: bool,
 }
 
 struct Shared {
@@ -116,7 +119,11 @@ pub(crate) fn walk<V: Visitor>(base: &Path, threads: usize, one_file_system: boo
         None
     };
     let shared = Shared {
-        queue: Mutex::new(Queue { jobs: vec![Job { parent: None, host: base.to_path_buf(), depth: 0 }], busy: 0 }),
+        queue: Mutex::new(Queue {
+            jobs: vec![Job { parent: None, host: base.to_path_buf(), depth: 0 }],
+            busy: 0,
+            abandoned: false,
+        }),
         ready: Condvar::new(),
         held: Arc::new(AtomicUsize::new(0)),
         device,
@@ -129,8 +136,23 @@ pub(crate) fn walk<V: Visitor>(base: &Path, threads: usize, one_file_system: boo
     });
 }
 
+/// Tells the other threads to stop when the one holding it unwinds.
+struct Abandon<'a>(&'a Shared);
+
+impl Drop for Abandon<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut q = self.0.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            q.abandoned = true;
+            drop(q);
+            self.0.ready.notify_all();
+        }
+    }
+}
+
 /// One thread: takes directories from the queue until none is left and no thread can add more.
 fn work<V: Visitor>(shared: &Shared, mut visitor: V) {
+    let _abandon = Abandon(shared);
     let mut buf = vec![MaybeUninit::<u8>::uninit(); LIST_BUFFER];
     let mut children = Vec::new();
     loop {
@@ -138,6 +160,9 @@ fn work<V: Visitor>(shared: &Shared, mut visitor: V) {
             // A poisoned lock means another thread panicked: the scope re-raises it; stop here.
             let Ok(mut q) = shared.queue.lock() else { return };
             loop {
+                if q.abandoned {
+                    return;
+                }
                 if let Some(j) = q.jobs.pop() {
                     q.busy += 1;
                     break j;
@@ -323,6 +348,33 @@ mod tests {
             assert_eq!(s.special, BTreeSet::from(["loop".to_string(), "out".to_string()]));
             assert!(s.errors.is_empty(), "{:?}", s.errors);
         }
+    }
+
+    #[test]
+    fn a_visitor_that_panics_ends_the_walk_with_its_panic_not_a_hang() {
+        let t = tempfile::tempdir().expect("tempdir");
+        for d in 0..50 {
+            std::fs::create_dir(t.path().join(format!("d{d}"))).expect("mkdir");
+            std::fs::write(t.path().join(format!("d{d}/f")), b"x").expect("write");
+        }
+        struct Bomb;
+        impl Visitor for Bomb {
+            fn enter(&mut self, _: &Path, _: usize) -> bool {
+                true
+            }
+            fn entry(&mut self, dir: &Dir<'_>, _: &OsStr, _: Kind) {
+                assert!(!dir.host.ends_with("d7"), "boom");
+            }
+            fn error(&mut self, _: &Path, _: io::Error) {}
+        }
+        let base = t.path().to_path_buf();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let r = std::panic::catch_unwind(|| walk(&base, 2, false, || Bomb));
+            let _ = tx.send(r.is_err());
+        });
+        let panicked = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the walk hung");
+        assert!(panicked);
     }
 
     #[test]
