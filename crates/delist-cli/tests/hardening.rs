@@ -18,8 +18,17 @@ fn covered_exe() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../delist-collect/tests/fixtures/pe/kaspersky-signed.exe")
 }
 
-/// Runs `cmd` (delist, possibly wrapped) with a deadline; its JSON report is written to `report`.
-fn run_bounded(mut cmd: Command, limit: Duration) -> (Option<i32>, String) {
+/// The peak resident set size of a running process, in KiB (`VmHWM`), if it can still be read.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs `cmd` (delist, possibly wrapped) with a deadline. Returns its exit code, its stderr and
+/// the highest peak resident set size seen while polling it (KiB; the last 50 ms before it exits
+/// go unseen, and a wrapper's is its own).
+fn run_bounded(mut cmd: Command, limit: Duration) -> (Option<i32>, String, u64) {
     let mut child = cmd
         .env("DELIST_TODAY", "2026-11-28")
         .current_dir(std::env::temp_dir())
@@ -28,7 +37,9 @@ fn run_bounded(mut cmd: Command, limit: Duration) -> (Option<i32>, String) {
         .spawn()
         .expect("run delist");
     let deadline = Instant::now() + limit;
+    let mut peak = 0;
     let status = loop {
+        peak = peak.max(peak_rss_kib(child.id()).unwrap_or(0));
         if let Some(s) = child.try_wait().expect("wait") {
             break s;
         }
@@ -42,7 +53,7 @@ fn run_bounded(mut cmd: Command, limit: Duration) -> (Option<i32>, String) {
     if let Some(mut e) = child.stderr.take() {
         let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
     }
-    (status.code(), stderr)
+    (status.code(), stderr, peak)
 }
 
 fn report(path: &Path) -> Value {
@@ -133,7 +144,7 @@ fn a_hostile_tree_finishes_reports_its_problems_and_still_finds() {
     let out = t.path().join("report.json");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_delist"));
     cmd.arg("scan").arg(format!("dir:{}", root.display())).arg("-o").arg(format!("json={}", out.display()));
-    let (code, stderr) = run_bounded(cmd, Duration::from_secs(240));
+    let (code, stderr, peak_kib) = run_bounded(cmd, Duration::from_secs(240));
     stop.store(true, Ordering::Relaxed);
     churner.join().expect("churner");
 
@@ -151,6 +162,11 @@ fn a_hostile_tree_finishes_reports_its_problems_and_still_finds() {
     let deep = found.iter().find(|p| p.ends_with("/deepest.exe")).expect("the file 10,000 levels down");
     assert_eq!(deep.split('/').filter(|c| *c == "d").count(), 10_000);
     assert_eq!(r["summary"]["errors"].as_u64(), Some(errors.len() as u64));
+    // Bounded memory: the sparse file is sniffed, not read; 10,000 levels hold no more than
+    // MAX_HELD descriptors and one stack entry per waiting directory.
+    eprintln!("peak RSS {peak_kib} KiB");
+    assert!(peak_kib > 0, "the peak RSS was never read");
+    assert!(peak_kib < 256 * 1024, "peak RSS {peak_kib} KiB");
 }
 
 /// System calls that would reach the network.
@@ -333,7 +349,7 @@ fn a_scan_writes_nothing_touches_no_time_stamp_and_opens_no_socket() {
         .args(["scan", "--fail-on", "never", "-o"])
         .arg(format!("json={}", out.display()))
         .arg(format!("dir:{}", root.display()));
-    let (code, stderr) = run_bounded(cmd, Duration::from_secs(240));
+    let (code, stderr, _) = run_bounded(cmd, Duration::from_secs(240));
     assert_eq!(code, Some(0), "{stderr}");
     let r = report(&out);
     assert!(!finding_paths(&r).is_empty(), "the fixtures hold covered files");
