@@ -171,8 +171,17 @@ fn a_hostile_tree_finishes_reports_its_problems_and_still_finds() {
 
 /// System calls that would reach the network.
 const NETWORK_CALLS: &[&str] = &["socket", "socketpair", "connect", "bind", "listen", "sendto", "sendmsg"];
-/// System calls that write data through a descriptor (the first argument).
-const DATA_CALLS: &[&str] = &["write", "pwrite64", "writev", "pwritev", "pwritev2"];
+/// System calls that write data through a descriptor, with the position of that descriptor among
+/// their arguments (the others name what is read, or the data itself).
+const DATA_CALLS: &[(&str, usize)] = &[
+    ("write", 0),
+    ("pwrite64", 0),
+    ("writev", 0),
+    ("pwritev", 0),
+    ("pwritev2", 0),
+    ("sendfile", 0),
+    ("copy_file_range", 2),
+];
 /// System calls that change a file or directory named by any of their arguments.
 const MUTATING_CALLS: &[&str] = &[
     "truncate",
@@ -210,8 +219,6 @@ const MUTATING_CALLS: &[&str] = &[
     "symlinkat",
     "mknod",
     "mknodat",
-    "copy_file_range",
-    "sendfile",
 ];
 
 /// One line of `strace -f -y` output (`PID name(args) = result`) as its call's name and
@@ -239,16 +246,18 @@ fn tree_changes(trace: &str, root: &str) -> Vec<String> {
         if NETWORK_CALLS.contains(&name) {
             problems.push(format!("network call: {line}"));
         }
-        let touched = if DATA_CALLS.contains(&name) {
-            // Only the descriptor: the data written (to the report, say) may quote scanned paths.
-            args.split(", ").next().is_some_and(|fd| fd.contains(root))
-        } else {
-            args.contains(root)
-        };
-        if !touched {
+        if let Some(&(_, at)) = DATA_CALLS.iter().find(|(n, _)| *n == name) {
+            // Only the written descriptor: the data (the report's, say) may quote scanned paths,
+            // and a copy may read from the tree.
+            if args.split(", ").nth(at).is_some_and(|fd| fd.contains(root)) {
+                problems.push(format!("changes the tree: {line}"));
+            }
             continue;
         }
-        if DATA_CALLS.contains(&name) || MUTATING_CALLS.contains(&name) {
+        if !args.contains(root) {
+            continue;
+        }
+        if MUTATING_CALLS.contains(&name) {
             problems.push(format!("changes the tree: {line}"));
         }
         if (name.starts_with("open") || name == "creat")
@@ -273,12 +282,14 @@ fn the_trace_check_sees_writes_through_descriptors_and_lets_reads_and_the_report
 7 <... getdents64 resumed>0x7f /* 0 entries */, 32768) = 0
 6 openat(AT_FDCWD</tmp>, "/tmp/t/report.json", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0666) = 5</tmp/t/report.json>
 6 write(5</tmp/t/report.json>, "{"path": "/tmp/t/tree/a.exe"", 29) = 29
+6 copy_file_range(4</tmp/t/tree/a.exe>, NULL, 5</tmp/t/report.json>, NULL, 7616, 0) = 7616
 6 close(4</tmp/t/tree/a.exe>) = 0"#;
     assert_eq!(tree_changes(fine, root), Vec::<String>::new());
     for bad in [
         r#"7 openat(3</tmp/t/tree>, "a.exe", O_RDWR|O_CLOEXEC) = 4</tmp/t/tree/a.exe>"#,
         r#"7 write(4</tmp/t/tree/a.exe>, "x", 1) = 1"#,
         r#"7 ftruncate(4</tmp/t/tree/a.exe>, 0) = 0"#,
+        r#"7 copy_file_range(5</tmp/t/report.json>, NULL, 4</tmp/t/tree/a.exe>, NULL, 29, 0) = 29"#,
         r#"7 unlinkat(3</tmp/t/tree>, "a.exe", 0) = 0"#,
         r#"7 utimensat(AT_FDCWD</tmp>, "/tmp/t/tree/a.exe", NULL, 0) = 0"#,
         r#"7 mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_SHARED, 4</tmp/t/tree/a.exe>, 0) = 0x7f00"#,
