@@ -31,6 +31,9 @@ def main():
     ap.add_argument("--bin", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"),
                                                   "x86_64-unknown-linux-gnu/release"))
     a = ap.parse_args()
+    exe = os.path.join(a.bin, a.target)
+    if not os.access(exe, os.X_OK):
+        sys.exit(f"plateau.py: {exe}: no built target (cargo +nightly fuzz build, or --bin DIR)")
     corpus = os.path.abspath(a.corpus)
     base = os.path.dirname(corpus.rstrip("/"))
     art = os.path.join(base, "artifacts", a.target)
@@ -41,7 +44,7 @@ def main():
     if os.path.exists(log):
         os.remove(log)
     before = set(os.listdir(art))
-    cmd = ["nice", "-n", "15", os.path.join(a.bin, a.target), corpus,
+    cmd = ["nice", "-n", "15", exe, corpus,
            "-jobs=1", "-workers=1", "-rss_limit_mb=2048", "-timeout=10",
            f"-max_total_time={int(a.max) + 5}", "-print_final_stats=1", f"-artifact_prefix={art}/"] + a.extra
     start = time.time()
