@@ -9,6 +9,7 @@ limit and a 10 s per-input timeout, and stops it when libFuzzer's `cov:` has not
 --quiet seconds (default 120) or after --max seconds (default 300). Crashes, timeouts and
 out-of-memory inputs land in CORPUS_DIR/../artifacts/TARGET/. The row printed (tab-separated):
 target, executions, seconds, cov, ft, corpus size, artifacts found, seconds until cov last grew.
+Passes fuzz/dicts/TARGET.dict as -dict= when there is one.
 """
 import argparse
 import os
@@ -47,6 +48,10 @@ def main():
     cmd = ["nice", "-n", "15", exe, corpus,
            "-jobs=1", "-workers=1", "-rss_limit_mb=2048", "-timeout=10",
            f"-max_total_time={int(a.max) + 5}", "-print_final_stats=1", f"-artifact_prefix={art}/"] + a.extra
+    # The target's dictionary (fuzz/dicts.py writes them) when it has one.
+    dic = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dicts", a.target + ".dict")
+    if os.path.exists(dic):
+        cmd.append(f"-dict={dic}")
     start = time.time()
     p = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
