@@ -561,6 +561,23 @@ fn pcap_error(e: &PcapError<&[u8]>, at: u64) -> ParseError {
     })
 }
 
+/// Whether `data` starts with a pcapng Process Information Block whose Block Total Length is under
+/// 12, in either byte order.
+///
+/// pcap-parser 0.17 checks that block's length against 4 bytes instead of the 12 every pcapng
+/// block has (type, length, trailing length), then subtracts 12: a PIB claiming 4 to 11 bytes
+/// underflows, a panic where overflow checks are on and a 4 GiB read request elsewhere. The
+/// spec makes such a block malformed, so [`read`] refuses it before the parser sees it. Found
+/// by the `pcap` fuzz target (`fuzz/regressions/pcap/crash-dc3d0ed0…`). Both byte orders are
+/// checked because the type's byte order is the section's: a length under 12 read the other way
+/// round is 16 MiB or more, beyond [`MAX_BLOCK`] anyway, so no readable block is refused.
+fn short_process_information_block(data: &[u8]) -> bool {
+    let Some(h) = data.get(..8) else { return false };
+    let pib = h[..4] == [0x01, 0, 0, 0x80] || h[..4] == [0x80, 0, 0, 0x01];
+    let len = [h[4], h[5], h[6], h[7]];
+    pib && (u32::from_le_bytes(len) < 12 || u32::from_be_bytes(len) < 12)
+}
+
 /// Reads a whole capture from a reader into `cap`. Errors name the byte offset; what was read
 /// before an error stays in `cap`.
 /// `buffer` is the reader's starting buffer (it grows for larger blocks).
@@ -573,8 +590,16 @@ pub fn read(reader: impl Read + Send, buffer: usize, cap: &mut Capture) -> Resul
     let mut legacy = Linktype::ETHERNET;
     let mut interfaces: Vec<Linktype> = Vec::new();
     let mut size = buffer;
+    // Set by the first Section Header Block: only pcapng has Process Information Blocks (a legacy
+    // record could start with the same bytes as a timestamp).
+    let mut ng = false;
     loop {
         let at = r.consumed() as u64;
+        if ng && short_process_information_block(r.data()) {
+            return Err(ParseError(format!(
+                "malformed record at byte {at}: a process information block shorter than 12 bytes"
+            )));
+        }
         match r.next() {
             Ok((n, block)) => {
                 match block {
@@ -583,7 +608,10 @@ pub fn read(reader: impl Read + Send, buffer: usize, cap: &mut Capture) -> Resul
                         let len = (b.caplen as usize).min(b.data.len());
                         cap.packet(legacy, &b.data[..len]);
                     }
-                    PcapBlockOwned::NG(Block::SectionHeader(_)) => interfaces.clear(),
+                    PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+                        ng = true;
+                        interfaces.clear();
+                    }
                     PcapBlockOwned::NG(Block::InterfaceDescription(i)) => {
                         if interfaces.len() < 65536 {
                             interfaces.push(i.linktype);
@@ -684,6 +712,27 @@ mod tests {
                 let _ = parse(&f);
             }
         }
+    }
+
+    #[test]
+    fn a_process_information_block_shorter_than_its_header_is_an_error_not_a_panic() {
+        let mut b = fixture("capture.pcapng");
+        let whole = parse(&b).expect("whole capture parses").len();
+        // After the section header: a PIB claiming 8 bytes, in the section's byte order (the
+        // fixture is little-endian), then the rest of the capture.
+        let shb = u32::from_le_bytes(b[4..8].try_into().expect("4 bytes")) as usize;
+        let pib = [0x01, 0, 0, 0x80, 8, 0, 0, 0, 8, 0, 0, 0];
+        b.splice(shb..shb, pib);
+        let e = parse(&b).expect_err("refused");
+        assert!(e.0.contains(&format!("byte {shb}")) && e.0.contains("process information"), "{}", e.0);
+        assert!(short_process_information_block(&[0x80, 0, 0, 1, 0, 0, 0, 11]));
+        assert!(!short_process_information_block(&[0x80, 0, 0, 1, 0, 0, 0, 12]));
+        assert!(!short_process_information_block(&[0x01, 0, 0, 0x80, 12, 0, 0, 0]));
+        assert!(!short_process_information_block(&[0x06, 0, 0, 0, 8, 0, 0, 0]));
+        // A well-formed PIB (a process id, no options) is read past like any other block.
+        let mut ok = fixture("capture.pcapng");
+        ok.splice(shb..shb, [0x01, 0, 0, 0x80, 16, 0, 0, 0, 7, 0, 0, 0, 16, 0, 0, 0]);
+        assert_eq!(parse(&ok).expect("parses").len(), whole);
     }
 
     #[test]
