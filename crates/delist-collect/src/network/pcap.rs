@@ -571,6 +571,8 @@ fn pcap_error(e: &PcapError<&[u8]>, at: u64) -> ParseError {
 /// by the `pcap` fuzz target (`fuzz/regressions/pcap/crash-dc3d0ed0…`). Both byte orders are
 /// checked because the type's byte order is the section's: a length under 12 read the other way
 /// round is 16 MiB or more, beyond [`MAX_BLOCK`] anyway, so no readable block is refused.
+/// Every other block parser of pcap-parser 0.17 checks at least 12 bytes; drop this check when
+/// its `ProcessInformationBlock::HDR_SZ` does too.
 fn short_process_information_block(data: &[u8]) -> bool {
     let Some(h) = data.get(..8) else { return false };
     let pib = h[..4] == [0x01, 0, 0, 0x80] || h[..4] == [0x80, 0, 0, 0x01];
