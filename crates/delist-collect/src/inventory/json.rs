@@ -196,29 +196,47 @@ pub(crate) fn detect(head: &str, map: &Mapping) -> Result<Shape, String> {
 
 /// Pushes artifacts and errors, and counts what it pushed.
 pub(crate) struct Emit<'a> {
-    pub out: &'a mut dyn Sink,
-    pub path: &'a str,
-    pub target: &'a str,
-    pub map: &'a Mapping,
+    out: &'a mut dyn Sink,
+    path: &'a str,
+    target: &'a str,
+    map: &'a Mapping,
     pub pushed: usize,
+    /// The last record's keys and the columns they resolved to. Records of one export share
+    /// their keys (osquery writes one key set per query, MDM APIs one per object type), and
+    /// resolving them again for each record was most of the time spent on a large log.
+    last: Option<(Vec<String>, Columns)>,
 }
 
-impl Emit<'_> {
+impl<'a> Emit<'a> {
+    pub(crate) fn new(out: &'a mut dyn Sink, path: &'a str, target: &'a str, map: &'a Mapping) -> Self {
+        Emit { out, path, target, map, pushed: 0, last: None }
+    }
+
     fn error(&mut self, line: u64, msg: impl std::fmt::Display) {
         self.out.error(self.path, format!("line {line}: {msg}"));
     }
 
     fn record(&mut self, pairs: &[(String, String)], ctx: &Ctx, line: u64) {
-        let keys: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
-        // `--map` names keys some records lack (another device type's): those read by spelling.
-        let cols = match Columns::resolve(&keys, self.map) {
-            Ok(c) => c,
-            Err(_) => match Columns::resolve(&keys, &Mapping::default()) {
-                Ok(c) => c,
-                Err(e) => return self.error(line, e),
-            },
+        let keys = || pairs.iter().map(|(k, _)| k.as_str());
+        let cached = self.last.take().filter(|(last, _)| last.iter().map(String::as_str).eq(keys()));
+        let entry = match cached {
+            Some(entry) => entry,
+            None => {
+                let names: Vec<&str> = keys().collect();
+                // `--map` names keys some records lack (another device type's): those read by
+                // spelling.
+                let cols = match Columns::resolve(&names, self.map) {
+                    Ok(c) => c,
+                    Err(_) => match Columns::resolve(&names, &Mapping::default()) {
+                        Ok(c) => c,
+                        Err(e) => return self.error(line, e),
+                    },
+                };
+                (names.into_iter().map(str::to_owned).collect(), cols)
+            }
         };
-        self.record_with(&cols, pairs, ctx, line);
+        self.record_with(&entry.1, pairs, ctx, line);
+        self.last = Some(entry);
     }
 
     fn record_with(&mut self, cols: &Columns, pairs: &[(String, String)], ctx: &Ctx, line: u64) {
@@ -889,7 +907,7 @@ mod tests {
     fn run(text: &str) -> Output {
         let mut out = Output::default();
         let map = Mapping::default();
-        let mut emit = Emit { out: &mut out, path: "/inv.json", target: "inventory:inv.json", map: &map, pushed: 0 };
+        let mut emit = Emit::new(&mut out, "/inv.json", "inventory:inv.json", &map);
         match detect(text, &map).expect("detected") {
             Shape::Lines => read_lines(text.as_bytes(), &mut emit),
             Shape::Document => read_document(text.as_bytes(), &mut emit),
@@ -914,6 +932,45 @@ mod tests {
         assert!(detect("{\"bomFormat\":\"CycloneDX\",\"components\":[]}", &m).expect_err("sbom").contains("sbom:"));
         assert!(detect("{\"name\":\"x\",\"version\":\"1\",\"author\":\"a\",\"dependencies\":{}}", &m).is_err());
         assert!(detect("{\"a\":1}", &m).expect_err("unknown").contains("keys: a"));
+    }
+
+    #[test]
+    fn records_resolve_their_own_keys_when_the_key_set_changes() {
+        // Emit reuses the last record's columns while the keys repeat: a record with other keys,
+        // the same keys in another order, or keys that resolve to nothing must not read through
+        // the cached columns.
+        let app = |n: &str, id: &str| {
+            format!(r#"{{"hostIdentifier":"h","columns":{{"name":"{n}","bundle_identifier":"{id}"}}}}"#)
+        };
+        let lines = [
+            app("A.app", "com.example.a"),
+            app("B.app", "com.example.b"),
+            r#"{"hostIdentifier":"h","columns":{"name":"kesl","version":"12","maintainer":"AO Kaspersky Lab"}}"#.into(),
+            r#"{"hostIdentifier":"h","columns":{"bundle_identifier":"com.example.c","name":"C.app"}}"#.into(),
+            r#"{"hostIdentifier":"h","columns":{"colour":"blue"}}"#.into(),
+            app("D.app", "com.example.d"),
+        ];
+        let out = run(&(lines.join("\n") + "\n"));
+        let got: Vec<_> = out
+            .artifacts
+            .iter()
+            .map(|a| {
+                let id = a.fields.iter().find(|f| matches!(f.role, Role::Identifier(_))).map(|f| f.value.clone());
+                (a.name.clone(), id, a.fields.iter().any(|f| f.role == Role::Publisher))
+            })
+            .collect();
+        let want = |n: &str, id: &str, publisher| (n.to_owned(), Some(id.to_owned()), publisher);
+        assert_eq!(
+            got,
+            vec![
+                want("A.app", "com.example.a", false),
+                want("B.app", "com.example.b", false),
+                ("kesl".to_owned(), None, true),
+                want("C.app", "com.example.c", false),
+                want("D.app", "com.example.d", false),
+            ]
+        );
+        assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
     }
 
     #[test]
@@ -996,7 +1053,7 @@ mod tests {
         for n in 0..text.len() {
             let mut o = Output::default();
             let map = Mapping::default();
-            let mut emit = Emit { out: &mut o, path: "/x", target: "t", map: &map, pushed: 0 };
+            let mut emit = Emit::new(&mut o, "/x", "t", &map);
             read_document(&text.as_bytes()[..n], &mut emit);
             read_lines(&text.as_bytes()[..n], &mut emit);
         }

@@ -170,7 +170,7 @@ pub fn read(mut reader: impl Read, path: &str, target: &str, map: &Mapping, out:
         Format::Delimited(layout) => delimited::read(decoded, &layout, path, target, &mut counting),
         Format::Json(shape) => {
             let r = BufReader::with_capacity(64 * 1024, decoded);
-            let mut emit = json::Emit { out: &mut counting, path, target, map, pushed: 0 };
+            let mut emit = json::Emit::new(&mut counting, path, target, map);
             match shape {
                 json::Shape::Lines => json::read_lines(r, &mut emit),
                 json::Shape::Document => json::read_document(r, &mut emit),
