@@ -64,6 +64,29 @@ fn not_a_feed_and_bad_map_are_errors() {
 }
 
 #[test]
+fn rows_across_reads_and_blocks_arrive_whole() {
+    // Rows of varied lengths over more than two blocks, so that rows straddle the buffer's
+    // growth, each read and each block, and quoted newlines straddle some of them.
+    let mut text = b"sku,brand,title\n".to_vec();
+    let mut titles = Vec::new();
+    while text.len() < 9 << 20 {
+        let n = titles.len();
+        let title = format!("{}\n{}", "t".repeat(n * 7919 % 3000), n);
+        text.extend(format!("{n},B{n},\"{title}\"\n").as_bytes());
+        titles.push(title);
+    }
+    let (r, k) = run(&text, Options::default());
+    assert_eq!(r, Ok(titles.len() as u64));
+    assert!(k.errors.is_empty(), "{:?}", k.errors);
+    assert_eq!(k.rows.len(), titles.len());
+    for (n, (row, title)) in k.rows.iter().zip(&titles).enumerate() {
+        assert_eq!(row.0, n as u64 + 1);
+        assert_eq!(row.1[Field::Brand as usize], format!("B{n}"));
+        assert_eq!(&row.1[Field::Title as usize], title);
+    }
+}
+
+#[test]
 fn an_endless_row_stops_the_feed_not_the_memory() {
     let mut text = b"sku,brand,title\n1,Acme,\"".to_vec();
     text.extend(std::iter::repeat_n(b'x', 3 * MAX_ROW));
