@@ -40,12 +40,29 @@ pub struct Engine {
     pub fingerprint: String,
     /// Inventories already matched, by content and day (see [`Engine::matched`]). It lives and
     /// dies with the engine, so a reload of the catalog or policy starts it afresh.
-    memo: Mutex<HashMap<(String, Date), Arc<Matched>>>,
+    memo: Mutex<Memo>,
 }
 
-/// How many distinct inventories (per day) the engine remembers. Each entry is small (the few
-/// findings of one inventory, not the inventory), so even a full memo is a few megabytes.
+/// The matches remembered and what they weigh.
+#[derive(Default)]
+struct Memo {
+    map: HashMap<(String, Date), Arc<Matched>>,
+    bytes: usize,
+}
+
+/// How many distinct inventories (per day) the engine remembers at most.
 const MEMO_CAPACITY: usize = 20_000;
+
+/// How much the remembered matches may weigh in all, measured as their findings' JSON (see
+/// [`weight`]). A count alone does not bound the memo: an entry holds its inventory's findings,
+/// each with its artifact and evidence, and one inventory may hold thousands. A host with one
+/// covered package weighs ~2.6 KB (`tests/memo_memory.rs`), so the count is reached first on an
+/// ordinary fleet.
+const MEMO_BYTES: usize = 64 << 20;
+
+/// A match heavier than this is not remembered: matching it again is cheaper than letting one
+/// upload empty the memo for everyone else.
+const MEMO_ENTRY_MAX: usize = MEMO_BYTES / 64;
 
 /// An inventory matched against the catalog: what does not depend on the host that sent it or on
 /// the policy's waivers. Host and waivers are applied by [`Engine::finish`].
@@ -103,7 +120,7 @@ impl Engine {
         }
         let fingerprint = format!("{}:{}", cat.version, hex(&h.finalize()[..8]));
         let compiled = Compiled::new(cat, |c| Matcher::new(c));
-        Ok(Self { compiled, policy, selection, fingerprint, memo: Mutex::new(HashMap::new()) })
+        Ok(Self { compiled, policy, selection, fingerprint, memo: Mutex::new(Memo::default()) })
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -152,17 +169,30 @@ impl Engine {
         compute: impl FnOnce() -> Result<Matched, E>,
     ) -> Result<Arc<Matched>, E> {
         let key = (sha256.to_string(), today);
-        if let Some(m) = self.memo.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if let Some(m) = self.memo.lock().unwrap_or_else(|e| e.into_inner()).map.get(&key) {
             return Ok(m.clone());
         }
         let m = Arc::new(compute()?);
+        let w = weight(&m);
+        if w > MEMO_ENTRY_MAX {
+            return Ok(m);
+        }
         let mut memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
         // Bounded: forgetting everything at once is crude but cheap, and the next uploads refill it.
-        if memo.len() >= MEMO_CAPACITY {
-            memo.clear();
+        if memo.map.len() >= MEMO_CAPACITY || memo.bytes + w > MEMO_BYTES {
+            memo.map.clear();
+            memo.bytes = 0;
         }
-        memo.insert(key, m.clone());
+        if memo.map.insert(key, m.clone()).is_none() {
+            memo.bytes += w;
+        }
         Ok(m)
+    }
+
+    /// What the memo holds: (matches, their weight).
+    pub fn memo_size(&self) -> (usize, usize) {
+        let memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
+        (memo.map.len(), memo.bytes)
     }
 
     /// A match made an evaluation of `host`: the host named on each finding, the policy's waivers
@@ -210,4 +240,72 @@ impl Engine {
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What a match weighs in the memo: the length of its findings as JSON, counted without writing
+/// them out. In memory they take about as much (short strings in their own allocations, against
+/// JSON's quoted keys); the measure needs no upkeep when `Finding` gains a field.
+fn weight(m: &Matched) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    // Findings serialize (they are the report's), and a writer that never fails cannot make the
+    // serializer fail: the count is complete.
+    let _ = serde_json::to_writer(&mut c, &m.findings);
+    c.0 + m.tool_version.len() + std::mem::size_of::<Matched>() + 64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    fn engine() -> Engine {
+        Engine::build(&Sources { catalog: catalog::builtin_files(), policy: None }).expect("built-in catalog")
+    }
+
+    /// A match weighing about `bytes`.
+    fn heavy(bytes: usize) -> Matched {
+        Matched { tool_version: "v".repeat(bytes), ..Matched::default() }
+    }
+
+    #[test]
+    fn the_memo_is_bounded_by_weight_as_well_as_count() {
+        let (e, day) = (engine(), jiff::civil::date(2026, 11, 28));
+        let computed = Cell::new(0);
+        let compute = |bytes| {
+            computed.set(computed.get() + 1);
+            Ok::<_, ()>(heavy(bytes))
+        };
+        for i in 0..300 {
+            e.matched(&format!("{i:064x}"), day, || compute(MEMO_ENTRY_MAX / 2)).expect("matched");
+            let (n, bytes) = e.memo_size();
+            assert!(bytes <= MEMO_BYTES && n <= 2 * MEMO_BYTES / MEMO_ENTRY_MAX, "{n} matches, {bytes} bytes");
+        }
+        // Remembered: the same inventory on the same day is not matched again.
+        let before = computed.get();
+        e.matched(&format!("{:064x}", 299), day, || compute(MEMO_ENTRY_MAX / 2)).expect("matched");
+        assert_eq!(computed.get(), before);
+        // Too heavy to remember: matched each time, and the memo keeps what it had.
+        let held = e.memo_size();
+        for _ in 0..2 {
+            e.matched(&"f".repeat(64), day, || compute(MEMO_ENTRY_MAX + 1)).expect("matched");
+        }
+        assert_eq!(computed.get(), before + 2);
+        assert_eq!(e.memo_size(), held);
+    }
+
+    #[test]
+    fn a_match_weighs_its_findings() {
+        assert!(weight(&heavy(1000)) >= 1000);
+        assert!(weight(&heavy(0)) < 1000);
+    }
 }
