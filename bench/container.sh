@@ -15,6 +15,7 @@
 #   TREES=/usr bench/container.sh           a bigger image
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 TREES="${TREES:-/usr/share /usr/bin}"
 work="$(mktemp -d)"
@@ -23,7 +24,7 @@ trap 'rm -rf "$work"' EXIT
 
 echo "building release ..." >&2
 cargo build --release -q -p delist-cli
-target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+target_dir="$(bench_target_dir)"
 delist="$target_dir/release/delist"
 
 # shellcheck disable=SC2086

@@ -10,6 +10,7 @@
 # extensions of several hosts, some of them covered vendors'), each copy with its own host names.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 N="${N:-200000}"
 RUNS="${RUNS:-3}"
@@ -31,28 +32,14 @@ EOF
 if [ -z "${DELIST:-}" ]; then
   echo "building release ..." >&2
   cargo build --release -q -p delist-cli
-  target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+  target_dir="$(bench_target_dir)"
   DELIST="$target_dir/release/delist"
 fi
 command -v jq >/dev/null || { echo "jq is missing: apt-get install -y jq" >&2; exit 2; }
 
-# run CMD...: best wall time (s) of RUNS and the peak RSS (KiB) of that run, as "secs kib".
-# delist exits 1 when it finds something (this log holds covered apps): 0 and 1 are both a run.
-run() {
-  local best="" rss="" i t m rc
-  for ((i = 0; i < RUNS; i++)); do
-    rc=0
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || rc=$?
-    [ "$rc" -le 1 ] || { echo "failed ($rc): $*" >&2; cat "$work/err" >&2; exit 2; }
-    read -r t m < <(tail -n 1 "$work/time")
-    if [ -z "$best" ] || (( $(echo "$t < $best" | bc) )); then best="$t" rss="$m"; fi
-  done
-  echo "$best $rss"
-}
-
-read -r d_s d_kib < <(run "$DELIST" scan -q -o json "inventory:$log")
+read -r d_s d_kib < <(best_of "$RUNS" "$DELIST" scan -q -o json "inventory:$log")
 findings=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$work/out" 2>/dev/null || echo "?")
-read -r j_s _ < <(run jq -c '[.hostIdentifier, (.columns // {} | .bundle_identifier, .name)]' "$log")
+read -r j_s _ < <(best_of "$RUNS" jq -c '[.hostIdentifier, (.columns // {} | .bundle_identifier, .name)]' "$log")
 bytes=$(stat -c %s "$log")
 
 printf 'input: %d lines, %.1f MB\n' "$N" "$(echo "$bytes / 1000000" | bc -l)"

@@ -14,6 +14,7 @@
 #   WALK=/usr bench/memory.sh               the tree the `walk` row scans (default /usr)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 SCALE="${SCALE:-1}"
 WALK="${WALK:-/usr}"
@@ -22,7 +23,7 @@ command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get inst
 
 echo "building release ..." >&2
 cargo build --release -q -p delist-cli
-target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+target_dir="$(bench_target_dir)"
 delist="$target_dir/release/delist"
 gen="$target_dir/bench-memory/scale-$SCALE"
 fx=crates/delist-collect/tests/fixtures

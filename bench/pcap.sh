@@ -22,6 +22,7 @@
 #   ratio tshark/delist:       156.4x
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 SIZE="${SIZE:-1100000000}"
 command -v tshark >/dev/null || { echo "needs tshark (apt-get install tshark)" >&2; exit 2; }
@@ -29,7 +30,7 @@ command -v tshark >/dev/null || { echo "needs tshark (apt-get install tshark)" >
 
 echo "building release ..." >&2
 cargo build --release -q -p delist-cli
-target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+target_dir="$(bench_target_dir)"
 delist="$target_dir/release/delist"
 dir="$target_dir/bench-pcap"
 big="$dir/big.pcap"

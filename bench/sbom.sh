@@ -8,6 +8,7 @@
 #   bench/sbom.sh                 N=100000 RUNS=3 by default; N=1000000 bench/sbom.sh for more
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 N="${N:-100000}"
 RUNS="${RUNS:-3}"
@@ -20,7 +21,7 @@ python3 crates/delist-collect/tests/fixtures/sbom/make-large.py "$N" "$sbom"
 echo "building release ..." >&2
 cargo build --release -q -p delist-cli
 cargo build --release -q -p delist-collect --example bare_serde_parse
-target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+target_dir="$(bench_target_dir)"
 delist="$target_dir/release/delist"
 bare="$target_dir/release/examples/bare_serde_parse"
 
@@ -29,28 +30,10 @@ if [ ! -x /usr/bin/time ]; then
   exit 2
 fi
 
-# run NAME CMD...: best wall time (s) of RUNS and the peak RSS (KiB) of that run, as "secs kib".
-run() {
-  local best="" rss="" i t m
-  for ((i = 0; i < RUNS; i++)); do
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || {
-      echo "failed: $*" >&2
-      cat "$work/err" >&2
-      exit 2
-    }
-    read -r t m <"$work/time"
-    if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-      best="$t"
-      rss="$m"
-    fi
-  done
-  echo "$best $rss"
-}
-
 size=$(stat -c %s "$sbom")
-read -r t_slice m_slice < <(run "$bare" "$sbom")
-read -r t_reader m_reader < <(run "$bare" "$sbom" --reader)
-read -r t_delist m_delist < <(run env DELIST_TODAY=2026-11-28 "$delist" scan "sbom:$sbom" -o json --fail-on never)
+read -r t_slice m_slice < <(best_of "$RUNS" "$bare" "$sbom")
+read -r t_reader m_reader < <(best_of "$RUNS" "$bare" "$sbom" --reader)
+read -r t_delist m_delist < <(best_of "$RUNS" env DELIST_TODAY=2026-11-28 "$delist" scan "sbom:$sbom" -o json --fail-on never)
 DELIST_TODAY=2026-11-28 "$delist" scan "sbom:$sbom" -o json --fail-on never >"$work/report.json"
 summary=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print("artifacts=%d findings=%d errors=%d" % (s["artifacts"], s["findings"], s["errors"]))' "$work/report.json")
 

@@ -9,6 +9,7 @@
 #   FEED=/tmp/feed.csv bench/screen.sh   reuse a generated feed (it takes minutes to write)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 N="${N:-10000000}"
 RUNS="${RUNS:-3}"
@@ -22,7 +23,7 @@ if [ ! -s "$feed" ]; then
 fi
 echo "building release ..." >&2
 cargo build --release -q -p delist-cli
-target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+target_dir="$(bench_target_dir)"
 delist="$target_dir/release/delist"
 for tool in rg /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install -y ripgrep time)" >&2; exit 2; }
@@ -40,33 +41,15 @@ for n in sorted(names):
 rg_args=()
 while IFS= read -r n; do rg_args+=(-e "$n"); done <"$work/names"
 
-# run CMD...: best wall time (s) of RUNS and the peak RSS (KiB) of that run, as "secs kib".
-run() {
-  local best="" rss="" i t m
-  for ((i = 0; i < RUNS; i++)); do
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || {
-      # delist exits 1 when it finds something, rg 1 when it matches nothing: both are results.
-      [ "$?" -le 1 ] || { echo "failed: $*" >&2; cat "$work/err" >&2; exit 2; }
-    }
-    # The last line: /usr/bin/time puts "Command exited with non-zero status 1" before it.
-    read -r t m < <(tail -n 1 "$work/time")
-    if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-      best="$t"
-      rss="$m"
-    fi
-  done
-  echo "$best $rss"
-}
-
-read -r t_rg m_rg < <(run rg -i -c -F "${rg_args[@]}" "$feed")
+read -r t_rg m_rg < <(best_of "$RUNS" rg -i -c -F "${rg_args[@]}" "$feed")
 rg_count=$(rg -i -c -F "${rg_args[@]}" "$feed" || true)
-read -r t_delist m_delist < <(run env DELIST_TODAY=2026-11-28 "$delist" screen "$feed" -q --fail-on never -o json="$work/report.json")
+read -r t_delist m_delist < <(best_of "$RUNS" env DELIST_TODAY=2026-11-28 "$delist" screen "$feed" -q --fail-on never -o json="$work/report.json")
 summary=$(python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 s = r["screen"]
 print("rows=%d flagged=%d findings=%d errors=%d" % (s["rows"], s["flagged_rows"], r["summary"]["findings"], r["summary"]["errors"]))' "$work/report.json")
-read -r t_csv m_csv < <(run env DELIST_TODAY=2026-11-28 "$delist" screen "$feed" -q --fail-on never -o csv="$work/verdict.csv")
+read -r t_csv m_csv < <(best_of "$RUNS" env DELIST_TODAY=2026-11-28 "$delist" screen "$feed" -q --fail-on never -o csv="$work/verdict.csv")
 
 size=$(stat -c %s "$feed")
 printf '\nfeed: %s, %.1f MB, %s names; delist: %s; rg: %s matching lines\n' \

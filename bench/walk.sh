@@ -18,6 +18,7 @@
 #                                `nice` alone does not outrank other sessions' builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 if [ -n "${PRIORITY:-}" ] && [ -z "${DELIST_BENCH_GROUPED:-}" ]; then
   exec env DELIST_BENCH_GROUPED=1 setsid bash -c 'echo "$PRIORITY" > /proc/self/autogroup && exec "$0" "$@"' "$PWD/bench/walk.sh" "$@"
@@ -41,7 +42,7 @@ need fdfind fd-find
 need yara yara
 [ -x /usr/bin/time ] || need /usr/bin/time time
 
-target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+target_dir="$(bench_target_dir)"
 if [ -n "${DELIST:-}" ]; then
   delist="$DELIST"   # another build to compare, e.g. one of an earlier commit
 else
@@ -113,31 +114,11 @@ rule covered_vendor_names {
 }
 YAR
 
-# run RUNS CMD...: best wall time (s) and the peak RSS (KiB) of that run, as "secs kib". Exit
-# status 1 is fine (delist and yara use it for "found something").
-run() {
-  local runs=$1 best="" rss="" i t m
-  shift
-  for ((i = 0; i < runs; i++)); do
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || {
-      rc=$?
-      if [ "$rc" -gt 1 ] && ! grep -q . "$work/time"; then
-        echo "failed ($rc): $*" >&2
-        tail -5 "$work/err" >&2
-        exit 2
-      fi
-    }
-    read -r t m < <(tail -1 "$work/time")
-    if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if $t < $best else 1)"; then
-      best=$t
-      rss=$m
-    fi
-  done
-  echo "$best $rss"
-}
-
 ratio() { python3 -c "print(f'{$1 / max($2, 0.001):.1f}')"; }
 
+# Unreadable files under /usr make find, fd and yara exit non-zero after a whole walk: still a
+# timing. 126 and above mean the command did not run at all.
+BENCH_MAX_RC=125
 summary=()
 printf '%-22s %-8s %10s %10s %12s\n' tree tool seconds "peak MB" files
 for tree in $TREES; do
@@ -146,11 +127,11 @@ for tree in $TREES; do
   files=$(find "$tree" -type f 2>/dev/null | wc -l)
   # Warm the page cache and the dentry cache once, for every tool alike.
   "$delist" scan "dir:$tree" -q --fail-on never -o json >/dev/null 2>&1 || true
-  read -r t_find m_find < <(run "$RUNS" find "$tree" -type f)
-  read -r t_fd m_fd < <(run "$RUNS" fdfind -t f -u -j "$(nproc)" . "$tree")
-  read -r t_delist m_delist < <(run "$RUNS" "$delist" scan "dir:$tree" -q --fail-on never -o "json=$work/report.json")
+  read -r t_find m_find < <(best_of "$RUNS" find "$tree" -type f)
+  read -r t_fd m_fd < <(best_of "$RUNS" fdfind -t f -u -j "$(nproc)" . "$tree")
+  read -r t_delist m_delist < <(best_of "$RUNS" "$delist" scan "dir:$tree" -q --fail-on never -o "json=$work/report.json")
   likely=$(python3 -c "import json; r=json.load(open('$work/report.json')); print(sum(1 for f in r['findings'] if f['confidence'] in ('likely','confirmed')), r['summary']['artifacts'], r['summary']['errors'])")
-  read -r t_yara m_yara < <(run "$YARA_RUNS" yara -r -N -p "$(nproc)" "$work/vendors.yar" "$tree")
+  read -r t_yara m_yara < <(best_of "$YARA_RUNS" yara -r -N -p "$(nproc)" "$work/vendors.yar" "$tree")
   for row in "find $t_find $m_find" "fd $t_fd $m_fd" "yara $t_yara $m_yara" "delist $t_delist $m_delist"; do
     read -r tool t m <<<"$row"
     printf '%-22s %-8s %10s %10s %12s\n' "$label" "$tool" "$t" "$((m / 1024))" "$files"

@@ -10,6 +10,7 @@
 #   PROFILE=debug bench/windows.sh   time the debug build instead (no release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 ENTRIES="${ENTRIES:-2000}"
 CERTS="${CERTS:-400}"
 RUNS="${RUNS:-3}"
@@ -18,7 +19,7 @@ command -v hivexsh >/dev/null || { echo "needs hivexsh (apt-get install libhivex
 
 echo "building $PROFILE ..." >&2
 if [ "$PROFILE" = release ]; then cargo build --release -q -p delist-cli; else cargo build -q -p delist-cli; fi
-target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+target_dir="$(bench_target_dir)"
 delist="$target_dir/$PROFILE/delist"
 root="$target_dir/bench-windows/root-$ENTRIES-$CERTS"
 fixtures=crates/delist-collect/tests/fixtures/windows
