@@ -13,6 +13,7 @@
 pub mod apk;
 pub mod browser;
 pub mod container;
+mod csv_reader;
 pub mod dpkg;
 pub mod feed;
 pub mod files;

@@ -80,8 +80,11 @@ pub(crate) fn layout(head: &str, map: &[(String, Field)]) -> Result<Layout, Stri
     for d in DELIMITERS {
         // Quoting follows the delimiter, so the header's end is found per delimiter.
         let end = row_end(line, 0, d).map_or(line.len(), |(e, _)| e);
-        let headers: Vec<String> =
-            Splitter::new(d).split(&line[..end]).into_iter().map(|c| c.trim().to_string()).collect();
+        let headers: Vec<String> = crate::csv_reader::first_record(&line[..end], d)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| c.trim().to_string())
+            .collect();
         if headers.len() < 2 {
             continue;
         }

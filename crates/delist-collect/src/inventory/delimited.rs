@@ -23,15 +23,11 @@ pub(crate) struct Layout {
     pub columns: Columns,
 }
 
-/// The first record of `head` split on `delimiter`, if the head holds a whole line.
+/// The first record of `head` split on `delimiter`, its fields trimmed (the end of the head
+/// ends it, as the end of a file would).
 fn header(head: &str, delimiter: u8) -> Option<Vec<String>> {
-    let mut r =
-        csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(head.as_bytes());
-    let mut rec = csv::StringRecord::new();
-    match r.read_record(&mut rec) {
-        Ok(true) => Some(rec.iter().map(|s| s.trim().to_string()).collect()),
-        _ => None,
-    }
+    let fields = crate::csv_reader::first_record(head.as_bytes(), delimiter)?;
+    Some(fields.into_iter().map(|s| s.trim().to_string()).collect())
 }
 
 /// The layout of a delimited inventory from its first bytes (decoded), or why it is not one.
