@@ -35,6 +35,7 @@ pub mod target;
 pub mod truststore;
 pub mod walk;
 pub mod windows;
+mod x509_name;
 
 use delist_core::{Artifact, ScanError};
 pub use root::Root;

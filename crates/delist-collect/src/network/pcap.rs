@@ -464,7 +464,7 @@ fn certificate_subject(der: &[u8], o: &mut Observed) {
     use der::Decode;
     let Ok(cert) = x509_cert::Certificate::from_der(der) else { return };
     let subject = &cert.tbs_certificate.subject;
-    o.field("tls.subject", &subject.to_string(), Role::Other);
+    o.field("tls.subject", &crate::x509_name::to_string(subject), Role::Other);
     for rdn in subject.0.iter() {
         for atv in rdn.0.iter() {
             let value = der::asn1::Utf8StringRef::try_from(&atv.value)

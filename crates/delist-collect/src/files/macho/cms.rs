@@ -325,11 +325,11 @@ fn cert_info_of(cert: &Certificate, der_bytes: &[u8]) -> CertInfo {
             .map(|o| o.as_bytes().to_vec())
     });
     CertInfo {
-        subject: tbs.subject.to_string(),
+        subject: crate::x509_name::to_string(&tbs.subject),
         organization: name_attr(&tbs.subject, OID_O),
         common_name: name_attr(&tbs.subject, OID_CN),
         org_unit: name_attr(&tbs.subject, OID_OU),
-        issuer: tbs.issuer.to_string(),
+        issuer: crate::x509_name::to_string(&tbs.issuer),
         serial: serial_hex(tbs.serial_number.as_bytes()),
         sha1: hex(&Sha1::digest(der_bytes)),
         sha256: hex(&Sha256::digest(der_bytes)),
