@@ -56,11 +56,17 @@ pub fn parse(bytes: &[u8], what: &str) -> Result<Document, String> {
 
 /// The blob path of a digest (`sha256:HEX` → `blobs/sha256/HEX`), if the digest is well formed.
 pub fn blob_path(digest: &str) -> Result<String, String> {
-    let (alg, hex) = digest.split_once(':').ok_or_else(|| format!("digest {digest:?}: expected ALG:HEX"))?;
+    // A manifest's digest may be megabytes of anything: the error shows its start only.
+    let bad = || {
+        let shown: String = digest.chars().take(80).collect();
+        let more = if shown.len() < digest.len() { "…" } else { "" };
+        format!("digest {shown:?}{more}: expected ALG:HEX")
+    };
+    let (alg, hex) = digest.split_once(':').ok_or_else(bad)?;
     let alg_ok = !alg.is_empty() && alg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
     let hex_ok = hex.len() >= 32 && hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
     if !alg_ok || !hex_ok {
-        return Err(format!("digest {digest:?}: expected ALG:HEX"));
+        return Err(bad());
     }
     Ok(format!("blobs/{alg}/{hex}"))
 }
@@ -160,6 +166,10 @@ mod tests {
         for bad in ["sha256:../../etc/passwd", "sha256", ":abc", "SHA256:abc", "sha256:ABCDEF"] {
             assert!(blob_path(bad).is_err(), "{bad}");
         }
+        // A huge digest is named in its error by its start only.
+        let huge = format!("sha256:{}", "\u{7}".repeat(1 << 20));
+        let err = blob_path(&huge).expect_err("bad digest");
+        assert!(err.len() < 600 && err.contains("…") && err.starts_with("digest \"sha256:\\u{7}"), "{err}");
     }
 
     #[test]
