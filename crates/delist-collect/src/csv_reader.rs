@@ -34,20 +34,28 @@ pub(crate) fn first_record(input: &[u8], delimiter: u8) -> Option<Vec<String>> {
 }
 
 fn read_first(r: &mut csv_core::Reader, input: &[u8]) -> Option<Vec<String>> {
+    use csv_core::ReadRecordResult as R;
     // Whatever the last use left (a record cut short, a quote left open) is forgotten here.
     r.reset();
-    // Unquoting never lengthens a field, and a record has at most one more field than bytes:
-    // neither buffer can fill, so one call reads the record or takes all the input.
-    let mut out = vec![0u8; input.len() + 1];
-    let mut ends = vec![0usize; input.len() + 2];
-    let (mut res, _, mut nout, mut nend) = r.read_record(input, &mut out, &mut ends);
-    if res == csv_core::ReadRecordResult::InputEmpty {
-        // Empty input is the end of the file: it closes a record the input left open.
-        let (r2, _, o, e) = r.read_record(&[], &mut out[nout..], &mut ends[nend..]);
-        (res, nout, nend) = (r2, nout + o, nend + e);
-    }
-    if res != csv_core::ReadRecordResult::Record {
-        return None;
+    // The buffers start small and double when the reader fills one, as the `csv` crate's do: the
+    // input may be a whole 64 KiB head of which the header is the first hundred bytes. Unquoting
+    // never lengthens a field and a record has at most one more field than bytes, so neither
+    // grows past the input's size.
+    let mut out = vec![0u8; input.len().min(1024) + 1];
+    let mut ends = vec![0usize; 64];
+    let (mut nin, mut nout, mut nend) = (0, 0, 0);
+    loop {
+        // Once the input is all read this passes an empty slice: the end of the file, which
+        // closes a record the input left open.
+        let (res, i, o, e) = r.read_record(input.get(nin..).unwrap_or(&[]), &mut out[nout..], &mut ends[nend..]);
+        (nin, nout, nend) = (nin + i, nout + o, nend + e);
+        match res {
+            R::InputEmpty => {}
+            R::OutputFull => out.resize(out.len() * 2, 0),
+            R::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+            R::Record => break,
+            R::End => return None,
+        }
     }
     let out = out.get(..nout)?;
     let mut start = 0;
@@ -118,6 +126,17 @@ mod tests {
                 assert_eq!(first_record(&input, d), by_csv(&input, d), "{:?} on {:?}", d as char, input);
             }
         }
+    }
+
+    #[test]
+    fn buffers_grow_for_long_and_wide_headers() {
+        // More than 1,024 bytes of header and more than 64 fields, quoted and not, then rows.
+        let long = format!("\"{}\",b\n1,2\n", "x".repeat(5000));
+        let wide = format!("{}\n1\n", (0..300).map(|i| format!("c{i}")).collect::<Vec<_>>().join(";"));
+        for (input, d) in [(long.as_bytes(), b','), (wide.as_bytes(), b';')] {
+            assert_eq!(first_record(input, d), by_csv(input, d));
+        }
+        assert_eq!(first_record(wide.as_bytes(), b';').map(|f| f.len()), Some(300));
     }
 
     #[test]
