@@ -10,7 +10,7 @@
 //! It must never run apk, follow the repositories in `/etc/apk`, or read anything but the
 //! database file; the scripts tarball (`scripts.tar`) and triggers beside it are not its business.
 
-use crate::{Collector, Context, Sink};
+use crate::{Collector, Context, Sink, excerpt::excerpt};
 use delist_core::{Artifact, ArtifactKind, Role};
 
 /// The largest database read. Alpine's with 1,000 packages and their file lists is about 5 MB.
@@ -60,17 +60,13 @@ pub fn parse(text: &str) -> (Vec<Record>, Vec<(usize, String)>) {
                     rec.fields.push((key, chars.as_str().trim().to_string()));
                 }
             }
-            _ => problems.push((n, format!("expected `X:value`, found {:?}", truncate(line)))),
+            _ => problems.push((n, format!("expected `X:value`, found {:?}", excerpt(line, 60)))),
         }
     }
     if let Some(r) = cur {
         records.push(r);
     }
     (records, problems)
-}
-
-fn truncate(s: &str) -> String {
-    s.chars().take(60).collect()
 }
 
 /// Turns one record into an artifact, or `None` when it has no package name.

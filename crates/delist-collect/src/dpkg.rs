@@ -5,7 +5,7 @@
 //! status is `not-installed` or `config-files` (removed, configuration left) are not installed
 //! and are not artifacts.
 
-use crate::{Collector, Context, Sink, root::join};
+use crate::{Collector, Context, Sink, excerpt::excerpt, root::join};
 use delist_core::{Artifact, ArtifactKind, Role};
 
 /// The largest status file read (Debian's own with 5,000 packages is about 10 MB).
@@ -58,17 +58,13 @@ pub fn parse(text: &str) -> (Vec<Stanza>, Vec<(usize, String)>) {
                     .fields
                     .push((k.to_string(), v.trim().to_string()));
             }
-            _ => problems.push((n, format!("expected `Field: value`, found {:?}", truncate(line)))),
+            _ => problems.push((n, format!("expected `Field: value`, found {:?}", excerpt(line, 60)))),
         }
     }
     if let Some(s) = cur {
         stanzas.push(s);
     }
     (stanzas, problems)
-}
-
-fn truncate(s: &str) -> String {
-    s.chars().take(60).collect()
 }
 
 /// Whether a stanza describes a package that is on the system.

@@ -23,7 +23,7 @@
 //!
 //! It must never run flatpak or bubblewrap, or read the installation's OSTree repository.
 
-use crate::{Collector, Context, Sink, root::join};
+use crate::{Collector, Context, Sink, excerpt::excerpt, root::join};
 use delist_core::{Artifact, ArtifactKind, Role};
 
 const SYSTEM: &str = "/var/lib/flatpak";
@@ -66,7 +66,7 @@ pub fn parse_keyfile(text: &str) -> (Vec<KeyValue>, Vec<(usize, String)>) {
             (Some(g), Some((k, v))) if !k.trim().is_empty() => {
                 out.push(KeyValue { group: g.clone(), key: k.trim().to_string(), value: unescape_keyfile(v.trim()) })
             }
-            _ => problems.push((i + 1, format!("expected `[group]` or `key=value`, found {:?}", truncate(t)))),
+            _ => problems.push((i + 1, format!("expected `[group]` or `key=value`, found {:?}", excerpt(t, 60)))),
         }
     }
     (out, problems)
@@ -95,10 +95,6 @@ fn unescape_keyfile(v: &str) -> String {
 
 fn get<'a>(kv: &'a [KeyValue], group: &str, key: &str) -> Option<&'a str> {
     kv.iter().find(|e| e.group == group && e.key == key).map(|e| e.value.as_str())
-}
-
-fn truncate(s: &str) -> String {
-    s.chars().take(60).collect()
 }
 
 // ------------------------------------------------------------------------------------------ XML

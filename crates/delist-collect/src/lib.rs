@@ -15,6 +15,7 @@ pub mod browser;
 pub mod container;
 mod csv_reader;
 pub mod dpkg;
+mod excerpt;
 pub mod feed;
 pub mod files;
 pub mod flatpak;

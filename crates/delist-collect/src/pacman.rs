@@ -11,7 +11,7 @@
 //! relocated database is rare and reading the target's configuration to find files is a way to be
 //! pointed anywhere.
 
-use crate::{Collector, Context, Sink, root::join};
+use crate::{Collector, Context, Sink, excerpt::excerpt, root::join};
 use delist_core::{Artifact, ArtifactKind, Role};
 
 const LOCAL: &str = "/var/lib/pacman/local";
@@ -57,7 +57,7 @@ pub fn parse_desc(text: &str) -> (Desc, Vec<(usize, String)>) {
         }
         match desc.sections.last_mut() {
             Some((_, values)) if open => values.push(line.to_string()),
-            _ => problems.push((i + 1, format!("value outside a %SECTION%: {:?}", truncate(line)))),
+            _ => problems.push((i + 1, format!("value outside a %SECTION%: {:?}", excerpt(line, 60)))),
         }
     }
     (desc, problems)
@@ -68,10 +68,6 @@ fn header(line: &str) -> Option<&str> {
     let name = line.strip_prefix('%')?.strip_suffix('%')?;
     let ok = !name.is_empty() && name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
     ok.then_some(name)
-}
-
-fn truncate(s: &str) -> String {
-    s.chars().take(60).collect()
 }
 
 /// Turns a parsed `desc` into an artifact, or `None` when it names no package.

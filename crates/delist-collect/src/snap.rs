@@ -30,7 +30,7 @@
 //! It must never talk to snapd, mount a `.snap` squashfs, or verify assertion signatures (the
 //! assertions are read as snapd's own record of what it verified).
 
-use crate::{Collector, Context, Sink, root::join};
+use crate::{Collector, Context, Sink, excerpt::excerpt, root::join};
 use delist_core::{Artifact, ArtifactKind, Role};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -168,7 +168,7 @@ pub fn parse_yaml_scalars(text: &str) -> (Scalars, Problems) {
             i += 1;
         }
         let Some((key, rest)) = split_key(line) else {
-            problems.push((n, format!("expected `key: value`, found {:?}", truncate(line))));
+            problems.push((n, format!("expected `key: value`, found {:?}", excerpt(line, 60))));
             continue;
         };
         match scalar(rest, &lines[start..i]) {
@@ -349,10 +349,6 @@ fn single_quoted(s: &str) -> Result<String, String> {
         out.push(c);
     }
     Err("single-quoted scalar never closes".into())
-}
-
-fn truncate(s: &str) -> String {
-    s.chars().take(60).collect()
 }
 
 // ---------------------------------------------------------------------------------- assertions

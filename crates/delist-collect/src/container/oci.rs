@@ -57,11 +57,7 @@ pub fn parse(bytes: &[u8], what: &str) -> Result<Document, String> {
 /// The blob path of a digest (`sha256:HEX` → `blobs/sha256/HEX`), if the digest is well formed.
 pub fn blob_path(digest: &str) -> Result<String, String> {
     // A manifest's digest may be megabytes of anything: the error shows its start only.
-    let bad = || {
-        let shown: String = digest.chars().take(80).collect();
-        let more = if shown.len() < digest.len() { "…" } else { "" };
-        format!("digest {shown:?}{more}: expected ALG:HEX")
-    };
+    let bad = || format!("digest {:?}: expected ALG:HEX", crate::excerpt::excerpt(digest, 80));
     let (alg, hex) = digest.split_once(':').ok_or_else(bad)?;
     let alg_ok = !alg.is_empty() && alg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
     let hex_ok = hex.len() >= 32 && hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());

@@ -108,7 +108,7 @@ impl Parser {
         }
         let Some((tag, value)) = t.split_once(':').filter(|(k, _)| !k.is_empty() && !k.contains(char::is_whitespace))
         else {
-            let shown: String = t.chars().take(60).collect();
+            let shown = crate::excerpt::excerpt(t, 60);
             return cx.problem(format!("line {}: expected `Tag: value`, found {shown:?}", self.line));
         };
         let value = value.trim();
