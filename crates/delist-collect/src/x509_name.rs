@@ -5,7 +5,8 @@
 //! made up a fifth of reading a signed Mach-O's signature. Here each OID's name is looked up once
 //! per thread and kept; the text is written by the same rules, and a test holds the two equal.
 //! The cache is bounded, since a hostile certificate may carry any number of distinct OIDs.
-//! Owns nothing else; no I/O.
+//! Owns nothing else; no I/O. Authenticode (PE) names do not come through here: they are written
+//! from the raw DER by `files::pe::der::dn_text`, which says why it does not decode with `x509-cert`.
 
 use der::asn1::{Any, Ia5StringRef, ObjectIdentifier, PrintableStringRef, TeletexStringRef, Utf8StringRef};
 use der::{Encode, Tag, Tagged};

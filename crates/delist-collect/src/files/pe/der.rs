@@ -11,6 +11,8 @@
 //! fractional-second `GeneralizedTime` (RFC 3161 timestamps carry them), and re-encoding what
 //! they decoded re-sorts multi-valued names — but thumbprints and TBS hashes must be taken over
 //! the bytes exactly as signed. Walking headers keeps every raw slice and costs linear time.
+//! (Mach-O and xar signatures are decoded with `x509-cert`; their names are written by
+//! `crate::x509_name`.)
 
 use std::fmt::Write as _;
 
