@@ -2,8 +2,11 @@
 //!
 //! A parser that rejects a line quotes it so the user can find it in the file, but the line came
 //! from the scanned file and may be megabytes long (one fuzz input made a megabyte error message
-//! out of an OCI digest). Every such quote goes through [`excerpt`]: a fixed number of characters,
-//! then "…" when something was cut. It copies at most the excerpt, never the whole input.
+//! out of an OCI digest). [`excerpt`] cuts a quote to a fixed number of characters, then "…"
+//! when something was cut, and copies at most that. The package databases (dpkg, apk, pacman,
+//! snap, flatpak), SPDX tag-value and OCI digests quote through it; `network` quotes through its
+//! own `clean`, which also drops control characters, except in three places that quote a token
+//! or first line whole (neigh.rs, macs.rs, leases.rs's `hardware ethernet`): they should too.
 
 /// The first `max` characters of `s`, then "…" when `s` is longer.
 pub(crate) fn excerpt(s: &str, max: usize) -> String {
