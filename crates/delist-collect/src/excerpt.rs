@@ -5,8 +5,7 @@
 //! out of an OCI digest). [`excerpt`] cuts a quote to a fixed number of characters, then "…"
 //! when something was cut, and copies at most that. The package databases (dpkg, apk, pacman,
 //! snap, flatpak), SPDX tag-value and OCI digests quote through it; `network` quotes through its
-//! own `clean`, which also drops control characters, except in three places that quote a token
-//! or first line whole (neigh.rs, macs.rs, leases.rs's `hardware ethernet`): they should too.
+//! own `clean`, which also drops control characters and cuts at `network::MAX_VALUE` bytes.
 
 /// The first `max` characters of `s`, then "…" when `s` is longer.
 pub(crate) fn excerpt(s: &str, max: usize) -> String {

@@ -219,7 +219,10 @@ fn isc_statement(stmt: &[&(usize, String, bool)], o: &mut Observed, line: usize)
     match words.as_slice() {
         ["hardware", "ethernet", mac] => {
             let m = Mac::parse(mac).ok_or_else(|| {
-                ParseError(format!("line {line}: expected a MAC address after `hardware ethernet`, found {mac:?}"))
+                ParseError(format!(
+                    "line {line}: expected a MAC address after `hardware ethernet`, found {:?}",
+                    super::clean(mac)
+                ))
             })?;
             o.mac = Some(m);
         }
@@ -322,6 +325,10 @@ mod tests {
     #[test]
     fn malformed_leases_are_errors() {
         assert!(parse(b"lease 10.0.0.5 {\n hardware ethernet 44:47:cc;\n}\n").is_err());
+        // A megabyte MAC token is quoted cut to MAX_VALUE, not whole.
+        let long = format!("lease 10.0.0.5 {{\n hardware ethernet {};\n}}\n", "a".repeat(1 << 20));
+        let e = parse(long.as_bytes()).expect_err("bad MAC");
+        assert!(e.0.len() < super::super::MAX_VALUE + 200, "{} bytes", e.0.len());
         assert!(parse(b"lease 10.0.0.5 {\n hardware ethernet 44:47:cc:01:02:03;\n").is_err());
         assert!(parse(b"lease 10.0.0.5 {\n client-hostname \"x;\n}\n").is_err());
         assert!(parse(b"1764000000 44:47:cc:01:02:03 10.0.0.5 cam1 *\n1764000000 junk\n").is_err());

@@ -42,7 +42,11 @@ pub fn parse(text: &str) -> Result<Vec<Observed>, ParseError> {
         rdr.headers().map_err(|e| ParseError(format!("MAC CSV header: {e}")))?.iter().map(norm).collect();
     let find = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
     let mac_col = find(MAC_COLUMNS).ok_or_else(|| {
-        ParseError(format!("expected a CSV header with a MAC column ({}), found {first:?}", MAC_COLUMNS.join(", ")))
+        ParseError(format!(
+            "expected a CSV header with a MAC column ({}), found {:?}",
+            MAC_COLUMNS.join(", "),
+            super::clean(first)
+        ))
     })?;
     let (ip_col, host_col) = (find(IP_COLUMNS), find(HOST_COLUMNS));
     let mut out: Vec<Observed> = Vec::new();
@@ -90,5 +94,8 @@ mod tests {
         assert!(parse("ip,name\n1.2.3.4,x\n").is_err());
         let e = parse("mac\n44:47:cc:01:02:03\nnot-a-mac\n").expect_err("bad row");
         assert!(e.0.contains("line 3"), "{e}");
+        // A header line of a megabyte is quoted cut to MAX_VALUE, not whole.
+        let e = parse(&"y".repeat(1 << 20)).expect_err("no MAC column");
+        assert!(e.0.len() < super::super::MAX_VALUE + 200, "{} bytes", e.0.len());
     }
 }

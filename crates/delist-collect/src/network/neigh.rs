@@ -22,7 +22,8 @@ pub fn parse(text: &str) -> Result<Vec<Observed>, ParseError> {
         Some(h) if h.starts_with("IP address") => {}
         other => {
             return Err(ParseError(format!(
-                "expected the /proc/net/arp header `IP address  HW type …`, found {other:?}"
+                "expected the /proc/net/arp header `IP address  HW type …`, found {:?}",
+                other.map(super::clean)
             )));
         }
     }
@@ -82,6 +83,9 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert_eq!(d[0].ips, vec!["10.0.0.5"]);
         assert!(parse("junk\n").is_err());
+        // The first line is the input's: it is quoted cut to MAX_VALUE, not whole.
+        let e = parse(&"x".repeat(1 << 20)).expect_err("no header");
+        assert!(e.0.len() < super::super::MAX_VALUE + 200, "{} bytes", e.0.len());
         // Through a root, as the live scan reads it: artifacts named by MAC, with the IP.
         let dir = tempfile::tempdir().expect("tmp");
         std::fs::create_dir_all(dir.path().join("proc/net")).expect("mkdir");
