@@ -43,15 +43,17 @@ pub struct Observed {
 
 /// A value cut to [`MAX_VALUE`] bytes at a character boundary, control characters dropped.
 pub fn clean(value: &str) -> String {
-    let v: String = value.trim().chars().filter(|c| !c.is_control()).collect();
-    if v.len() <= MAX_VALUE {
-        return v;
+    // Stops at MAX_VALUE rather than filtering the whole value first: a hostile value (or a line
+    // quoted in an error) may be megabytes, and only its start is kept.
+    let t = value.trim();
+    let mut v = String::with_capacity(t.len().min(MAX_VALUE));
+    for c in t.chars().filter(|c| !c.is_control()) {
+        if v.len() + c.len_utf8() > MAX_VALUE {
+            break;
+        }
+        v.push(c);
     }
-    let mut end = MAX_VALUE;
-    while !v.is_char_boundary(end) {
-        end -= 1;
-    }
-    v[..end].to_string()
+    v
 }
 
 fn push_unique(list: &mut Vec<String>, value: String) {
@@ -195,4 +197,32 @@ pub(crate) fn read_capped(path: &std::path::Path, cap: u64) -> Result<Vec<u8>, S
 /// The artifact path of an input file: `/` and its file name, as SBOM and inventory files do.
 pub(crate) fn file_label(path: &std::path::Path) -> String {
     format!("/{}", path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_VALUE, clean};
+
+    /// `clean` as first written: filter the whole value, then cut at a character boundary.
+    fn clean_whole(value: &str) -> String {
+        let v: String = value.trim().chars().filter(|c| !c.is_control()).collect();
+        let mut end = v.len().min(MAX_VALUE);
+        while !v.is_char_boundary(end) {
+            end -= 1;
+        }
+        v[..end].to_string()
+    }
+
+    #[test]
+    fn clean_stops_at_max_value_with_the_same_text() {
+        let long_ascii = "a".repeat(MAX_VALUE * 3);
+        let straddle = format!("{}é€\u{1F600}tail", "b".repeat(MAX_VALUE - 2));
+        let controls = format!(" \t\u{1}x\u{7f}y \u{2}{}\n", "z\u{0}".repeat(MAX_VALUE));
+        for v in ["", "  ", " a \u{1}", "cam1\r\n", "ééé", &long_ascii, &straddle, &controls] {
+            let got = clean(v);
+            assert_eq!(got, clean_whole(v), "{:?}", &v[..v.len().min(40)]);
+            assert!(got.len() <= MAX_VALUE);
+        }
+        assert_eq!(clean(&straddle).len(), MAX_VALUE - 2 + 'é'.len_utf8());
+    }
 }
