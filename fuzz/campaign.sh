@@ -13,7 +13,9 @@
 # Settings (environment): QUIET=240 seconds without new coverage ends a run (a plateau);
 # MAX=600 seconds ends it regardless; LANES=2 (one per core); BIN= the built binaries
 # (default $CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release, as `cargo +nightly fuzz build`
-# leaves them). Lanes run in a scheduler autogroup of nice 19, so a build beside them wins.
+# leaves them). Each run is in a scheduler autogroup of nice 19 (plateau.py sets it: the fuzzer's
+# own session would otherwise put it at nice 0), so a build beside the lanes wins, and plateau.py
+# counts quiet time in the fuzzer's CPU seconds, so a run starved that way is not a plateau.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="$(realpath "${1:?usage: fuzz/campaign.sh OUT [TARGET...]}")"
