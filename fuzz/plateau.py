@@ -92,6 +92,7 @@ def main():
     try:
         while p.poll() is None:
             time.sleep(2)
+            grew_now = False
             if os.path.exists(log):
                 with open(log, errors="replace") as f:
                     f.seek(pos)
@@ -101,12 +102,14 @@ def main():
                     m = LINE.match(line)
                     if m:
                         execs, cov, ft, corp = map(int, m.groups())
-                        if cov > best[1]:
-                            grew = time.time()
-                            grew_cpu = cpu_seconds(p.pid)
+                        grew_now |= cov > best[1]
                         best = (execs, max(cov, best[1]), ft, corp)
+            # One /proc scan a poll: loading a corpus logs hundreds of growing lines at once.
+            cpu = cpu_seconds(p.pid)
             now = time.time()
-            if cpu_seconds(p.pid) - grew_cpu > a.quiet or now - start > a.max:
+            if grew_now:
+                grew, grew_cpu = now, cpu
+            if cpu - grew_cpu > a.quiet or now - start > a.max:
                 break
     finally:
         if p.poll() is None:
