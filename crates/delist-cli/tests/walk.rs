@@ -37,8 +37,13 @@ fn delist_timed(args: &[&str], dir: &Path, as_nobody: bool) -> (Option<i32>, Val
     all.push("-o".into());
     all.push(format!("json={}", report.display()));
     let mut cmd = if as_nobody {
+        // A copy in the test's own 0755 folder: the build's folder may sit under a home that
+        // `nobody` cannot enter (a clone in /root), and the test must run there too.
+        let bin = dir.join("delist");
+        std::fs::copy(env!("CARGO_BIN_EXE_delist"), &bin).expect("copy the binary");
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
         let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]).arg(env!("CARGO_BIN_EXE_delist"));
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]).arg(bin);
         c
     } else {
         Command::new(env!("CARGO_BIN_EXE_delist"))
@@ -218,10 +223,6 @@ fn unreadable_files_and_folders_are_errors_not_the_end() {
     }
     let target = format!("dir:{}", root.display());
     let (code, r, stderr) = delist_timed(&["scan", &target], t.path(), as_nobody);
-    if as_nobody && r.is_null() && stderr.starts_with("setpriv") {
-        eprintln!("skipped: nobody cannot run the test binary here: {stderr}");
-        return;
-    }
     assert_eq!(code, Some(1), "the rest is still scanned: {stderr}");
     assert!(error(&r, "/dl/kesl_12.0.0.6672_all.deb").contains("permission denied"), "{}", r["errors"]);
     assert!(error(&r, "/locked").contains("permission denied"), "{}", r["errors"]);
