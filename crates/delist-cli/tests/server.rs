@@ -32,9 +32,14 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path, db: &str) -> Self {
+        Self::start_with(dir, db, &[])
+    }
+
+    fn start_with(dir: &Path, db: &str, more: &[&str]) -> Self {
         std::fs::write(dir.join("admin"), ADMIN).expect("admin file");
         let mut child = delist(dir)
             .args(["serve", "--listen", "127.0.0.1:0", "--database", db, "--admin-token-file", "admin"])
+            .args(more)
             .env("DELIST_TODAY", "2026-11-28")
             .stderr(Stdio::piped())
             .spawn()
@@ -124,6 +129,45 @@ fn agent_uploads_and_the_server_sees_the_removal() {
         .expect("agent");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("401"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// An upload over the server's --max-upload-bytes is refused at once with the reason, before its
+/// body is sent (`Expect: 100-continue`). Sent whole instead, a body larger than the socket
+/// buffers met a closed connection: "broken pipe", retried with backoff for a minute or more.
+#[test]
+fn an_upload_over_the_size_limit_is_refused_at_once_and_says_why() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let db = format!("sqlite://{}", t.path().join("d.db").display());
+    let tok = token(t.path(), &db, "big-01");
+    let server = Server::start_with(t.path(), &db, &["--max-upload-bytes", "1048576"]);
+    // A root whose dpkg database holds 40,000 packages: an inventory of ~15 MB.
+    let status =
+        std::fs::read_to_string(repo().join("crates/delist-collect/tests/fixtures/dpkg/root/var/lib/dpkg/status"))
+            .expect("fixture");
+    let stanzas: Vec<&str> = status.split("\n\n").filter(|s| s.contains("Package: ")).collect();
+    let mut big = String::new();
+    for i in 0..40_000 {
+        big.push_str(&stanzas[i % stanzas.len()].trim().replacen("Package: ", &format!("Package: p{i}-"), 1));
+        big.push_str("\n\n");
+    }
+    let root = t.path().join("root");
+    std::fs::create_dir_all(root.join("var/lib/dpkg")).expect("mkdir");
+    std::fs::write(root.join("var/lib/dpkg/status"), big).expect("status");
+    let started = std::time::Instant::now();
+    let out = delist(t.path())
+        .args(["scan", "--fail-on", "never", "-o", "json=report.json", "--upload", &server.base, "--token-file"])
+        .arg(&tok)
+        .arg(format!("rootfs:{}", root.display()))
+        .output()
+        .expect("scan");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("413: uploads are limited to 1048576 bytes"), "{err}");
+    assert!(!err.contains("retrying"), "a refusal is final: {err}");
+    let size =
+        err.split("this upload is ").nth(1).and_then(|s| s.split(' ').next()).and_then(|n| n.parse::<u64>().ok());
+    assert!(size.is_some_and(|n| n > 4 << 20), "the upload's own size is told: {err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}: {err}", started.elapsed());
 }
 
 /// Uploads stream in from several clients; the server is killed with SIGKILL in the middle.

@@ -84,6 +84,10 @@ pub fn upload(
             .post(&url)
             .header("Authorization", format!("Bearer {token}"))
             .header("Content-Type", "application/json")
+            // The server answers before the body is sent: an upload over its
+            // --max-upload-bytes gets a clear 413 instead of a reset half-way through the body
+            // (a "broken pipe", retried for minutes).
+            .header("Expect", "100-continue")
             .send(&body[..]);
         match sent {
             Ok(mut r) => {
@@ -97,6 +101,12 @@ pub fn upload(
                     .and_then(|v| v["error"].as_str().map(str::to_string))
                     .unwrap_or(text);
                 last = format!("{url}: {status}: {msg}");
+                if status == 413 {
+                    last.push_str(&format!(
+                        "; this upload is {} bytes: raise the server's --max-upload-bytes",
+                        body.len()
+                    ));
+                }
                 if !(status >= 500 || status == 429) {
                     return Err(last);
                 }

@@ -114,8 +114,14 @@ async fn upload(State(app): State<Arc<App>>, req: Request) -> ApiResult<Response
         Ok(host) => receive(&app, host, body).await,
         Err(e) => {
             // Read (and drop) a little of a refused body so that the client, still sending,
-            // sees the answer rather than a reset connection; a large one is cut off.
-            let _ = axum::body::to_bytes(body, DRAIN_LIMIT).await;
+            // sees the answer rather than a reset connection; a large one is cut off. A client
+            // that waits for `100 Continue` (delist's agent does) has sent nothing yet: reading
+            // would make hyper invite the body, so the answer goes out alone.
+            let waits =
+                parts.headers.get(header::EXPECT).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+            if !waits {
+                let _ = axum::body::to_bytes(body, DRAIN_LIMIT).await;
+            }
             Err(e)
         }
     }
