@@ -222,7 +222,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// Files of a format delist reads that are larger than this many bytes (default 536870912,
-    /// 512 MiB) are counted, not read.
+    /// 512 MiB) are not read; each is listed under errors.
     #[arg(long = "max-file-size", value_name = "BYTES")]
     pub max_file_size: Option<u64>,
     /// Also upload this scan's inventory to a delist server (needs --token-file or DELIST_TOKEN).

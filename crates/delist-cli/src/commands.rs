@@ -323,7 +323,7 @@ fn collect(a: &ScanArgs, catalog: &Catalog, sink: &mut ScanSink<'_>) -> Result<V
         let stats = t.collect(&mut merged, &progress);
         if stats.too_large > 0 {
             walk_notes.push(format!(
-                "delist: {}: {} file(s) of a format delist reads over --max-file-size ({} bytes) not read",
+                "delist: {}: {} file(s) of a format delist reads over --max-file-size ({} bytes) not read (listed under errors)",
                 t.input, stats.too_large, walk.max_file_size
             ));
         }

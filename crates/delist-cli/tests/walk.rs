@@ -198,6 +198,12 @@ fn excludes_and_the_size_cap_are_honoured() {
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(r["findings"].as_array().map(Vec::len), Some(0), "every fixture is over 200 bytes: {}", r["findings"]);
     assert!(stderr.contains("over --max-file-size"), "{stderr}");
+    // And named in the report: the .deb is a format delist reads, left unread.
+    assert!(
+        error(&r, "/dl/kesl_12.0.0.6672_all.deb").contains("-byte cap (--max-file-size): not read"),
+        "{}",
+        r["errors"]
+    );
 
     let bad = delist(&["scan", &target, "--exclude", "a[b"]);
     assert_eq!(bad.status.code(), Some(2));

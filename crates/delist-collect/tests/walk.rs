@@ -210,6 +210,16 @@ fn excludes_and_the_size_cap_are_honoured() {
     let (out, stats, _) = run(&root, WalkOptions { max_file_size: 4096, ..WalkOptions::default() });
     assert!(stats.too_large > 10, "{stats:?}");
     assert!(out.artifacts.iter().all(|a| a.path != "/dl/kesl-control"), "over the cap: not read");
+    // Each file left unread is named under errors, with its size, so the report shows the gap.
+    let over: Vec<_> =
+        out.errors.iter().filter(|e| e.error.contains("-byte cap (--max-file-size): not read")).collect();
+    assert_eq!(over.len() as u64, stats.too_large, "{over:?}");
+    let size = std::fs::metadata(root.join("dl/kesl-control")).expect("fixture").len();
+    assert!(
+        over.iter().any(|e| e.path == "/dl/kesl-control"
+            && e.error.starts_with(&format!("{size} bytes, larger than the 4096-byte cap"))),
+        "{over:?}"
+    );
     find(&out, "/dl/note32be.o");
 }
 

@@ -413,6 +413,9 @@ fn inspect_file(
         return Outcome::Special;
     }
     if md.len() > max_size {
+        // Listed, not only counted: a report that says what it did not read is evidence of
+        // what it did; the operator raises the cap for these or reads them apart.
+        send(error(format!("{} bytes, larger than the {max_size}-byte cap (--max-file-size): not read", md.len())));
         return Outcome::TooLarge;
     }
     let view = DiskFile::with_head(view.file, md.len(), head);
@@ -683,10 +686,7 @@ pub fn walk_file(host: &Path, target: &str, opts: &WalkOptions, out: &mut dyn Si
     let inner = InnerPath::known(host, path.clone());
     match inspect_file(&mut Vec::new(), open(host), &inner, target, opts.max_file_size, &formats, &mut send) {
         Outcome::Read => {}
-        Outcome::TooLarge => {
-            stats.too_large = 1;
-            out.error(&path, format!("larger than the {}-byte cap (--max-file-size): not read", opts.max_file_size));
-        }
+        Outcome::TooLarge => stats.too_large = 1,
         Outcome::Special => stats.special = 1,
     }
     stats
@@ -840,8 +840,12 @@ mod tests {
             &mut |m| got.push(m),
         );
         match got.as_slice() {
-            [Msg::Error(e)] => assert!(e.error.contains("symlink"), "{}", e.error),
-            _ => panic!("one error expected"),
+            [Msg::Error(big), Msg::Error(link)] => {
+                assert_eq!(big.path, "/big.zip");
+                assert_eq!(big.error, "100 bytes, larger than the 99-byte cap (--max-file-size): not read");
+                assert!(link.error.contains("symlink"), "{}", link.error);
+            }
+            _ => panic!("two errors expected: the file over the cap and the symlink"),
         }
     }
 }
