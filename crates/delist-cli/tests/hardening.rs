@@ -90,6 +90,8 @@ fn a_hostile_tree_finishes_reports_its_problems_and_still_finds() {
     std::fs::create_dir(&root).expect("mkdir");
     let exe = std::fs::read(covered_exe()).expect("fixture");
     std::fs::write(root.join("covered.exe"), &exe).expect("write");
+    // A covered file cut short before its signature: a problem to report, not a reason to stop.
+    std::fs::write(root.join("cut.exe"), &exe[..exe.len() / 2]).expect("write");
     // A name that is not UTF-8.
     std::fs::write(root.join(OsStr::from_bytes(b"caf\xe9-\xff.exe")), &exe).expect("write");
     // Symlink loops and links out of the target.
@@ -162,6 +164,13 @@ fn a_hostile_tree_finishes_reports_its_problems_and_still_finds() {
     let deep = found.iter().find(|p| p.ends_with("/deepest.exe")).expect("the file 10,000 levels down");
     assert_eq!(deep.split('/').filter(|c| *c == "d").count(), 10_000);
     assert_eq!(r["summary"]["errors"].as_u64(), Some(errors.len() as u64));
+    // The broken file is reported; so, at most, are the files changed under the scan. Loops,
+    // links out, the FIFO, the socket, the device and the sparse file are not problems: they are
+    // not followed, never opened, or sniffed and left, and give no error.
+    let error_paths: Vec<&str> =
+        r["errors"].as_array().expect("errors").iter().filter_map(|e| e["path"].as_str()).collect();
+    assert!(error_paths.contains(&"/cut.exe"), "{errors:?}");
+    assert!(error_paths.iter().all(|p| *p == "/cut.exe" || p.starts_with("/churn/")), "{errors:?}");
     // Bounded memory: the sparse file is sniffed, not read; 10,000 levels hold no more than
     // MAX_HELD descriptors and one stack entry per waiting directory.
     eprintln!("peak RSS {peak_kib} KiB");

@@ -285,3 +285,32 @@ fn truncated_and_bit_flipped_copies_never_panic() {
         }
     }
 }
+
+/// A signed file cut short keeps its artifact (its version resource is still there) and says,
+/// under `errors`, that its certificate table is gone: without it the report would show a
+/// "likely" finding and no reason why it is not "confirmed". Sound fixtures give no error.
+#[test]
+fn a_cut_signed_file_is_read_and_its_lost_signature_reported() {
+    let parts = |data: &[u8], path: &str| {
+        Pe.inspect_parts(&Bytes(data), Place { path, target: "dir:fixtures", depth: 0 }).expect("a PE")
+    };
+    let mut names: Vec<String> = std::fs::read_dir(dir())
+        .expect("fixtures")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".exe") || n.ends_with(".dll"))
+        .collect();
+    names.sort();
+    assert!(names.len() > 5, "{names:?}");
+    for name in &names {
+        let ins = parts(&bytes(name), &place(name));
+        assert!(ins.errors.is_empty(), "{name}: {:?}", ins.errors);
+    }
+    let data = bytes("kaspersky-signed.exe");
+    let ins = parts(&data[..data.len() / 2], "/cut.exe");
+    assert_eq!(ins.artifacts.len(), 1, "the version resource is still read");
+    assert_eq!(fields(&ins.artifacts[0], "pe.signed"), ["unreadable"]);
+    assert_eq!(
+        ins.errors,
+        [("/cut.exe".to_string(), "pe: certificate table runs past the end of the file".to_string())]
+    );
+}

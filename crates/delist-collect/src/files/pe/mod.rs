@@ -19,7 +19,7 @@ pub mod authenticode;
 pub mod der;
 pub mod version;
 
-use super::{FileFormat, FileView, Place};
+use super::{FileFormat, FileView, Inspection, Place};
 use authenticode::{DigestAlg, HashLayout, Signature};
 use delist_core::{Artifact, ArtifactKind, Role, Signer};
 use version::VersionInfo;
@@ -435,15 +435,27 @@ impl FileFormat for Pe {
     }
 
     fn inspect(&self, file: &dyn FileView, place: Place<'_>) -> Result<Vec<Artifact>, String> {
+        self.inspect_parts(file, place).map(|ins| ins.artifacts)
+    }
+
+    /// The artifact, and beside it under `errors` what could not be read of the file (a
+    /// certificate table cut short, a version resource outside every section): the artifact
+    /// keeps them as `pe.error` fields for the matcher, but the report shows artifacts only
+    /// through findings, and a truncated or damaged signed file must not pass as merely
+    /// "likely" without saying why.
+    fn inspect_parts(&self, file: &dyn FileView, place: Place<'_>) -> Result<Inspection, String> {
         let info = read_pe(file)?;
         match artifact(&info, place) {
-            Some(a) => Ok(vec![a]),
+            Some(a) => Ok(Inspection {
+                artifacts: vec![a],
+                errors: info.errors.iter().map(|e| (place.path.to_string(), format!("pe: {e}"))).collect(),
+            }),
             // A certificate table delist could not read, on a file with nothing else to say:
             // report it rather than pass over a signed file in silence.
             None if info.has_certificate_table && !info.errors.is_empty() => {
                 Err(format!("unreadable signature: {}", info.errors.join("; ")))
             }
-            None => Ok(Vec::new()),
+            None => Ok(Inspection::default()),
         }
     }
 }
