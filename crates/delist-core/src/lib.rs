@@ -10,6 +10,7 @@
 //! it; it depends on none of them.
 
 pub mod catalog;
+mod lines;
 pub mod mac;
 pub mod matcher;
 pub mod model;

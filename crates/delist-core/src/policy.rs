@@ -10,6 +10,7 @@
 //! no rule admits into a finding whose list is the policy itself.
 
 use crate::catalog::{Catalog, Diagnostic};
+use crate::lines::Lines;
 use crate::model::{Confidence, Finding, WaiverRef};
 use crate::report::Notice;
 use globset::{Glob, GlobMatcher};
@@ -158,19 +159,13 @@ pub fn parse_fail_on(s: &str) -> Result<Option<Confidence>, String> {
     }
 }
 
-fn position(text: &str, offset: usize) -> (usize, usize) {
-    let before = text.get(..offset.min(text.len())).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}
-
 impl Policy {
     /// Parses and checks a policy against the catalog.
     pub fn parse(file: &str, text: &str, catalog: &Catalog) -> Result<Self, Vec<Diagnostic>> {
         let mut diags = Vec::new();
+        let lines = Lines::new(text);
         let mut at = |offset: usize, message: String| {
-            let (line, column) = position(text, offset);
+            let (line, column) = lines.position(text, offset);
             diags.push(Diagnostic { file: file.to_string(), line, column, message });
         };
         let raw: RawPolicy = match toml::from_str(text) {
@@ -259,7 +254,7 @@ impl Policy {
         }
         for sw in raw.waiver {
             let start = sw.span().start;
-            let (line, _) = position(text, start);
+            let line = lines.line(start.min(text.len()));
             let w = sw.into_inner();
             if w.finding.is_none() && w.vendor.is_none() && w.list.is_none() && w.path.is_none() && w.purl.is_none() {
                 at(start, "a [[waiver]] needs at least one of finding, vendor, list, path, purl".into());

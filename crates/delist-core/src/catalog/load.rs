@@ -9,6 +9,7 @@ use super::{
     CATEGORIES, Catalog, Cover, Deadline, ECOSYSTEMS, IdKind, Identifier, List, ListKind, ListStatus, Origin, Scope,
     Vendor, oui,
 };
+use crate::lines::Lines;
 use jiff::civil::Date;
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
@@ -173,23 +174,18 @@ struct RawMeta {
 /// Collects diagnostics for one file; turns byte offsets into lines and columns.
 struct Ctx<'a> {
     file: &'a SourceFile,
+    lines: Lines,
     out: &'a mut Vec<Diagnostic>,
 }
 
 impl Ctx<'_> {
     fn at(&mut self, offset: usize, message: impl Into<String>) {
-        let text = &self.file.text;
-        let offset = offset.min(text.len());
-        let before = text.get(..offset).unwrap_or(text);
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let (line, column) = self.lines.position(&self.file.text, offset);
         self.out.push(Diagnostic { file: self.file.name.clone(), line, column, message: message.into() });
     }
 
     fn origin(&self, offset: usize) -> Origin {
-        let text = &self.file.text;
-        let before = text.get(..offset.min(text.len())).unwrap_or(text);
-        Origin { file: self.file.name.clone(), line: before.matches('\n').count() + 1 }
+        Origin { file: self.file.name.clone(), line: self.lines.line(offset.min(self.file.text.len())) }
     }
 }
 
@@ -598,7 +594,7 @@ pub fn load(files: &[SourceFile]) -> Result<Catalog, Vec<Diagnostic>> {
     let mut catalog = Catalog::default();
     let mut oui_files = Vec::new();
     for file in files {
-        let mut cx = Ctx { file, out: &mut diags };
+        let mut cx = Ctx { file, lines: Lines::new(&file.text), out: &mut diags };
         let rel = file.rel.replace('\\', "/");
         let stem = rel.rsplit('/').next().unwrap_or(&rel).trim_end_matches(".toml").to_string();
         if rel.ends_with(".csv") {
