@@ -107,7 +107,7 @@ impl Extensions {
         } else {
             Vec::new()
         };
-        let mut seen: Vec<String> = Vec::new();
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         for d in Self::list(cx, SYSEXT_DIR, out).into_iter().filter(|e| e.is_dir) {
             let staged = join(SYSEXT_DIR, &d.name);
             for e in

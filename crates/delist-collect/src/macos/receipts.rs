@@ -107,7 +107,8 @@ impl Receipts {
     /// `<pkgid>.plist` receipts, and `.bom` files without one.
     fn db(cx: &Context<'_>, dir: &str, out: &mut dyn Sink) {
         let entries = Self::list(cx, dir, out);
-        let plists: Vec<&str> = entries
+        // A set: a receipts folder may list up to MAX_ENTRIES files, each `.bom` looked up.
+        let plists: std::collections::HashSet<&str> = entries
             .iter()
             .filter(|e| e.is_file && e.name.ends_with(".plist"))
             .map(|e| stem(&e.name, ".plist"))
