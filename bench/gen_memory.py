@@ -7,8 +7,11 @@ Each input repeats the records of a real fixture (made by the real tool, see eac
 README) with varied names, addresses and MACs, so that delist reads realistic records, many of
 them: a dpkg status file, an apk database, a pacman local database, an rpm SQLite database
 (the fixture's header blobs re-inserted), a CSV inventory, an nmap XML report, a dhcpd.leases
-file, a zip and a tar of many members, and a PE with a large overlay (its whole image is
-hashed for the Authenticode check). Existing outputs are kept (delete OUT_DIR to regenerate).
+file, a zip and a tar of many members, a PE with a large overlay (its whole image is hashed for
+the Authenticode check), offline roots with many snaps, flatpaks, Homebrew formulae, Chrome
+extensions, macOS receipts and launchd jobs, kernel modules and systemd units, a trust-store
+bundle, lspci and lshw exports, and an operator's catalog and policy (bench data: a fictional
+vendor). Existing outputs are kept (delete OUT_DIR, or one input's folder, to regenerate).
 """
 import io
 import os
@@ -152,3 +155,203 @@ if p := target("pe/big.exe"):
         for _ in range(pad >> 20):
             f.write(chunk)
         f.write(pe[off:])
+
+
+def clone(src_rel, dst, subs):
+    """Copies the fixture subtree src_rel to dst (symlinks kept as links), replacing each
+    (old, new) of subs in file names and in the text of every file that decodes as UTF-8."""
+    src = os.path.join(FX, src_rel)
+    for base, dirs, files in os.walk(src):
+        rel = os.path.relpath(base, src)
+        for old, new in subs:
+            rel = rel.replace(old, new)
+        d = os.path.normpath(os.path.join(dst, rel))
+        os.makedirs(d, exist_ok=True)
+        for name in dirs + files:
+            s = os.path.join(base, name)
+            for old, new in subs:
+                name = name.replace(old, new)
+            t = os.path.join(d, name)
+            if os.path.islink(s):
+                os.symlink(os.readlink(s), t)
+            elif os.path.isfile(s):
+                with open(s, "rb") as f:
+                    b = f.read()
+                try:
+                    text = b.decode()
+                    for old, new in subs:
+                        text = text.replace(old, new)
+                    b = text.encode()
+                except UnicodeDecodeError:
+                    pass
+                with open(t, "wb") as f:
+                    f.write(b)
+
+
+# snap: 20,000 installed snaps in state.json, each with its mounted snap.yaml: the kesl fixture's
+# as parallel instances (`kesl_1`, …), so that each is the covered package.
+if p := target("snap/var/lib/snapd/state.json"):
+    root = os.path.join(out, "snap")
+    snaps = {}
+    for i in range(n(20_000)):
+        clone("snap/root/snap/kesl", os.path.join(root, "snap", f"kesl_{i}"), [])
+        snaps[f"kesl_{i}"] = {"type": "app", "active": True, "current": "15", "channel": "latest/stable",
+                       "instance-key": str(i),
+                       "sequence": [{"name": "kesl", "snap-id": "Kx3Lq0ZrYbTnWm4Vc8Pd2Hs7Ja9Ee1Ff",
+                                     "revision": "15", "channel": "stable", "title": "Kaspersky Endpoint Security",
+                                     "links": {"website": ["https://www.kaspersky.com/"]}}]}
+    # The store's assertions, which name each snap's publisher.
+    clone("snap/root/var/lib/snapd/assertions", os.path.join(root, "var/lib/snapd/assertions"), [])
+    import json
+    with open(p, "w") as f:
+        json.dump({"data": {"seeded": True, "snaps": snaps}, "changes": {}, "tasks": {}}, f)
+
+# flatpak: 5,000 system-wide apps (the Hikvision fixture app, renamed).
+if p := target("flatpak/var/lib/flatpak/.generated"):
+    for i in range(n(5_000)):
+        app = f"com.hikvision.iVMS{i}"
+        clone("flatpak/root/var/lib/flatpak/app/com.hikvision.iVMS4200",
+              os.path.join(out, "flatpak/var/lib/flatpak/app", app), [("com.hikvision.iVMS4200", app)])
+    open(p, "w").close()
+
+# homebrew: 20,000 formulae in the Cellar (the camctl fixture's receipt and formula, renamed).
+if p := target("homebrew/opt/homebrew/.generated"):
+    for i in range(n(20_000)):
+        name = f"camctl{i}"
+        clone("homebrew/root/opt/homebrew/Cellar/camctl", os.path.join(out, "homebrew/opt/homebrew/Cellar", name),
+              [("camctl", name)])
+    open(p, "w").close()
+
+# Browser extensions: 9,999 Chrome extensions in one profile, under the 10,000 entries a folder
+# may list (the fixture's Kaspersky Protection extension under new ids: 32 letters a-p, as
+# Chrome's ids are).
+if p := target("browser/.generated"):
+    ext = os.path.join(out, "browser/home/ana/.config/google-chrome/Default/Extensions")
+    src = "browser/covered/home/ana/.config/google-chrome/Default/Extensions/ahkjpbeeocnddjkakilopmfdlnjdpcdm"
+    for i in range(n(9_999)):
+        xid = "".join("abcdefghijklmnop"[(i >> (4 * k)) & 15] for k in range(32))
+        clone(src, os.path.join(ext, xid), [])
+    open(p, "w").close()
+
+# macOS: 20,000 installer receipts and 5,000 launchd daemons (the Kaspersky fixtures', renamed).
+if p := target("macos/private/var/db/receipts/.generated"):
+    rec = fixture("macos/covered/private/var/db/receipts/com.kaspersky.kav.core.plist", "rb")
+    bom = fixture("macos/covered/private/var/db/receipts/com.kaspersky.kav.core.bom", "rb")
+    job = fixture("macos/covered/Library/LaunchDaemons/com.kaspersky.kav.plist", "rb")
+    d = os.path.dirname(p)
+    for i in range(n(20_000)):
+        name = f"com.kaspersky.kav.core{i}"
+        with open(os.path.join(d, name + ".plist"), "wb") as f:
+            f.write(rec.replace(b"com.kaspersky.kav.core", name.encode()))
+        with open(os.path.join(d, name + ".bom"), "wb") as f:
+            f.write(bom)
+    jobs = os.path.join(out, "macos/Library/LaunchDaemons")
+    os.makedirs(jobs)
+    for i in range(n(5_000)):
+        with open(os.path.join(jobs, f"com.kaspersky.kav{i}.plist"), "wb") as f:
+            f.write(job)  # a binary plist: its offsets forbid renaming inside
+    open(p, "w").close()
+
+
+
+def der_len(b, at):
+    """The length of the DER element at `at` and where its content starts."""
+    n0 = b[at + 1]
+    if n0 < 0x80:
+        return n0, at + 2
+    k = n0 & 0x7F
+    return int.from_bytes(b[at + 2:at + 2 + k], "big"), at + 2 + k
+
+
+def with_serial(der, i):
+    """The certificate with the last bytes of its serial number set to i: a distinct
+    certificate (fingerprint) of the same shape; its signature no longer verifies, which a trust
+    store reader does not check."""
+    b = bytearray(der)
+    _, tbs = der_len(b, 0)  # Certificate SEQUENCE
+    _, at = der_len(b, tbs)  # TBSCertificate SEQUENCE
+    if b[at] == 0xA0:  # [0] version
+        ln, c = der_len(b, at)
+        at = c + ln
+    ln, c = der_len(b, at)  # serialNumber INTEGER
+    k = min(ln - 1, 4)
+    b[c + ln - k:c + ln] = (i & ((1 << (8 * k)) - 1)).to_bytes(k, "big")
+    return bytes(b)
+
+
+# Trust store: a PEM bundle of 10,000 distinct certificates (the cap per file): the fixture
+# bundle's certificates with new serial numbers.
+if p := target("truststore/etc/ssl/certs/ca-certificates.crt"):
+    import base64
+    pems = re.findall(r"-----BEGIN CERTIFICATE-----\n(.*?)-----END CERTIFICATE-----",
+                      fixture("truststore/covered/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"), flags=re.S)
+    ders = [base64.b64decode(x) for x in pems]
+    with open(p, "w") as f:
+        for i in range(n(10_000)):
+            b64 = base64.b64encode(with_serial(ders[i % len(ders)], i)).decode()
+            f.write("-----BEGIN CERTIFICATE-----\n")
+            f.write("".join(b64[k:k + 64] + "\n" for k in range(0, len(b64), 64)))
+            f.write("-----END CERTIFICATE-----\n")
+
+# Kernel modules: 5,000 modules (the cap) under /lib/modules, copies of the fixture's covered one.
+if p := target("kmod/lib/modules/6.1.0-fixture/modules.order"):
+    ko = fixture("live/root/lib/modules/6.1.0-fixture/updates/dkms/klfixture.ko", "rb")
+    d = os.path.join(out, "kmod/lib/modules/6.1.0-fixture/updates/dkms")
+    os.makedirs(d)
+    with open(p, "w") as order:
+        for i in range(n(5_000)):
+            with open(os.path.join(d, f"klfixture{i}.ko"), "wb") as f:
+                f.write(ko)
+            order.write(f"updates/dkms/klfixture{i}.ko\n")
+
+# Hardware descriptions (`inventory:`): lspci -vmm with 200,000 device records, and an lshw JSON
+# tree of 99,000 nodes (under its 100,000-node cap), from the fixtures of this machine.
+if p := target("hardware/lspci-vmm.txt"):
+    recs = stanzas(fixture("hardware/lspci-vmm-this-machine.txt"), r"\n\n+")
+    with open(p, "w") as f:
+        for i in range(n(200_000)):
+            slot = f"{(i >> 13) & 255:02x}:{(i >> 3) & 31:02x}.{i & 7}"
+            f.write(re.sub(r"^Slot:\t.*$", f"Slot:\t{slot}", recs[i % len(recs)], count=1, flags=re.M).strip() + "\n\n")
+if p := target("hardware/lshw.json"):
+    import json
+    tree = json.loads(fixture("hardware/lshw-this-machine.json"))
+    kids = tree.get("children", [])
+
+    def size(node):
+        return 1 + sum(size(c) for c in node.get("children", []))
+
+    per = sum(size(c) for c in kids)
+    tree["children"] = [kids[j] for _ in range(max(1, n(99_000) // per)) for j in range(len(kids))]
+    with open(p, "w") as f:
+        json.dump(tree, f)
+
+# An operator's catalog (`--catalog`): one vendor with 100,000 package identifiers and a list
+# that bans it; and a policy file (`--policy`) with 10,000 waivers. Bench data, not facts: the
+# vendor is fictional and its sources are example.org.
+if p := target("catalog/vendors/acme.toml"):
+    with open(p, "w") as f:
+        f.write('[vendor]\nid = "acme"\nname = "Acme Surveillance Ltd"\naliases = ["Acme"]\nparent = ""\n'
+                'country = "ZZ"\nmakes = ["video-surveillance-equipment"]\nequipment = []\nsources = ["https://example.org/acme"]\n')
+        for i in range(n(100_000)):
+            f.write(f'\n[[identifier]]\nkind = "package"\necosystem = "deb"\nvalue = "acme-agent-{i}"\n'
+                    f'sources = ["https://example.org/acme/packages/{i}"]\n')
+    os.makedirs(os.path.join(out, "catalog/lists"))
+    with open(os.path.join(out, "catalog/lists/acme-ban.toml"), "w") as f:
+        f.write('[list]\nid = "acme-ban"\ntitle = "Acme ban"\nauthority = "Bench"\nbinding = true\n'
+                'kind = "ban"\nstatus = "in-force"\npublished = 2026-01-01\nsources = ["https://example.org/ban"]\n'
+                '\n[[covers]]\nvendor = "acme"\nscope = "all"\n')
+if p := target("policy/delist.toml"):
+    with open(p, "w") as f:
+        f.write('fail_on = "likely"\n')
+        for i in range(n(10_000)):
+            what = [f'path = "/opt/legacy{i}/**"', f'purl = "pkg:deb/debian/legacy{i}"', 'vendor = "kaspersky"'][i % 3]
+            f.write(f'\n[[waiver]]\n{what}\nowner = "secops@example.org"\napprover = "CIO"\n'
+                    f'reason = "replacement {i} under way"\nexpires = 2027-06-30\n')
+
+# systemd: 20,000 service units (the cap) in /etc/systemd/system, the fixture's kesl unit renamed.
+if p := target("systemd/etc/systemd/system/kesl0.service"):
+    unit = fixture("live/root/etc/systemd/system/kesl.service")
+    d = os.path.dirname(p)
+    for i in range(n(20_000)):
+        with open(os.path.join(d, f"kesl{i}.service"), "w") as f:
+            f.write(unit)

@@ -12,12 +12,16 @@
 #   SCALE=4 bench/memory.sh                 four times more records per generated input
 #   ONLY='dpkg rpm' bench/memory.sh         some rows (the first word of each row)
 #   WALK=/usr bench/memory.sh               the tree the `walk` row scans (default /usr)
+#   ELF=/path bench/memory.sh               the file the `elf` row reads (default: the largest ELF in /usr)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 
 SCALE="${SCALE:-1}"
 WALK="${WALK:-/usr}"
+# The largest ELF file under /usr/lib and /usr/bin (chromium's 290 MB binary where installed).
+ELF="${ELF:-$(find /usr/lib /usr/bin -xdev -type f -size +1M -printf '%s %p\n' 2>/dev/null | sort -rn |
+  while read -r _ f; do [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] && { echo "$f"; break; }; done)}"
 ONLY="${ONLY:-}"
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 
@@ -45,24 +49,27 @@ done
 [ -s "$gen/image.docker.tar" ] || base64 -d "$fx/container/image.docker.tar.b64" > "$gen/image.docker.tar"
 [ -s "$gen/bomb-ratio.zip" ] || base64 -d "$fx/files/bomb-ratio.zip.b64" > "$gen/bomb-ratio.zip"
 
-size() { # bytes under a path (a file or a tree)
-  if [ -f "$1" ]; then stat -c %s "$1"; else du -sb "$1" 2>/dev/null | cut -f1; fi
+size() { # bytes under a path (a file or a tree); "-" for none
+  if [ "$1" = - ]; then echo -; elif [ -f "$1" ]; then stat -c %s "$1"; else du -sb "$1" 2>/dev/null | cut -f1; fi
 }
 
 printf '%-10s %-48s %14s %8s %9s %9s\n' source target bytes seconds "peak MiB" "art/find"
-row() { # source target-spec path-for-size [delist subcommand, default scan]
-  local source="$1" spec="$2" path="$3" cmd="${4:-scan}"
-  if [ -n "$ONLY" ] && [[ " $ONLY " != *" $source "* ]]; then return; fi
-  local rc=0
-  env DELIST_TODAY=2026-11-28 /usr/bin/time -f '%e %M' -o "$work/time" \
-    "$delist" "$cmd" "$spec" -q --fail-on never -o json="$work/out.json" 2>"$work/err" >/dev/null || rc=$?
+wanted() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
+measure() { # source label path-for-size delist-args...: one line, from delist's own peak RSS
+  local source="$1" label="$2" path="$3" rc=0 n
+  shift 3
+  wanted "$source" || return 0
+  rm -f "$work/out.json"
+  env DELIST_TODAY=2026-11-28 /usr/bin/time -f '%e %M' -o "$work/time" "$delist" "$@" 2>"$work/err" >/dev/null || rc=$?
   read -r secs kib < <(tail -n 1 "$work/time")
-  local n
   n="$(python3 -c 'import json,sys
 d=json.load(open(sys.argv[1]))
 s=d.get("summary") or {}
-print("%s/%s" % (s["artifacts"], s["findings"]) if "artifacts" in s else "-/%d" % len(d.get("findings") or d.get("rows") or []))' "$work/out.json" 2>/dev/null || echo "exit $rc")"
-  printf '%-10s %-48s %14s %8s %9d %9s\n' "$source" "${spec/$gen/GEN}" "$(size "$path")" "$secs" $((kib / 1024)) "$n"
+print("%s/%s" % (s["artifacts"], s["findings"]) if "artifacts" in s else "-/%d" % len(d["findings"]) if "findings" in d else "-/%d" % len(d["rows"]) if "rows" in d else "-")' "$work/out.json" 2>/dev/null || { [ "$rc" -eq 0 ] && echo - || echo "exit $rc"; })"
+  printf '%-10s %-48s %14s %8s %9d %9s\n' "$source" "${label//$gen/GEN}" "$(size "$path")" "$secs" $((kib / 1024)) "$n"
+}
+row() { # source target-spec path-for-size [delist subcommand, default scan]
+  measure "$1" "$2" "$3" "${4:-scan}" "$2" -q --fail-on never -o json="$work/out.json"
 }
 
 row dpkg      "rootfs:$gen/dpkg"                      "$gen/dpkg/var/lib/dpkg/status"
@@ -91,3 +98,49 @@ row pcap      "pcap:$gen/big.pcap"                    "$gen/big.pcap"
 row nmap      "nmap:$gen/nmap/scan.xml"               "$gen/nmap/scan.xml"
 row leases    "leases:$gen/leases/dhcpd.leases"       "$gen/leases/dhcpd.leases"
 row walk      "dir:$WALK"                             "$WALK"
+row snap      "rootfs:$gen/snap"                      "$gen/snap"
+row flatpak   "rootfs:$gen/flatpak"                   "$gen/flatpak"
+row homebrew  "rootfs:$gen/homebrew"                  "$gen/homebrew"
+row browser   "rootfs:$gen/browser"                   "$gen/browser"
+row macos     "rootfs:$gen/macos"                     "$gen/macos"
+row truststore "rootfs:$gen/truststore"               "$gen/truststore/etc/ssl/certs/ca-certificates.crt"
+row kmod      "rootfs:$gen/kmod"                      "$gen/kmod"
+row systemd   "rootfs:$gen/systemd"                   "$gen/systemd"
+row elf       "file:$ELF"                             "$ELF"
+row lspci     "inventory:$gen/hardware/lspci-vmm.txt" "$gen/hardware/lspci-vmm.txt"
+row lshw      "inventory:$gen/hardware/lshw.json"     "$gen/hardware/lshw.json"
+# The operator's own files: a catalog of 100,000 identifiers (checked, then loaded by a scan
+# with a policy of 10,000 waivers), and the IEEE registry CSVs (`catalog import-oui`).
+measure catalog "catalog check GEN/catalog" "$gen/catalog" catalog check "$gen/catalog" -o json="$work/out.json"
+measure policy "scan --catalog --policy (one PE)" "$gen/policy/delist.toml" scan --catalog "$gen/catalog" \
+  --policy "$gen/policy/delist.toml" "file:$fx/pe/kaspersky-signed.exe" -q --fail-on never -o json="$work/out.json"
+oui=(/usr/share/ieee-data/{oui,mam,oui36,iab}.csv)
+mapfile -t oui < <(ls "${oui[@]}" 2>/dev/null)
+if [ ${#oui[@]} -gt 0 ]; then
+  measure oui "catalog import-oui ieee-data" "$(dirname "${oui[0]}")" catalog import-oui "${oui[@]}" --out "$work/oui.csv" -q
+elif wanted oui; then
+  echo "oui        skipped: no IEEE registry CSVs in /usr/share/ieee-data (apt-get install ieee-data)"
+fi
+# This machine, live (no target): processes, modules, devices, packages and the whole filesystem.
+measure live "(this machine, live)" - scan -q --fail-on never -o json="$work/out.json"
+# The fleet server: one upload of the snap row's inventory (20,000 artifacts, each a finding:
+# 36 MB, over half the default --max-upload-bytes); the server's own peak RSS.
+if wanted server; then
+  db="sqlite://$work/server.db"
+  echo server-admin-secret-0123456789 > "$work/admin"
+  "$delist" serve token create --host bench --database "$db" > "$work/token" 2>/dev/null
+  "$delist" serve --listen 127.0.0.1:0 --database "$db" --admin-token-file "$work/admin" 2>"$work/serve.log" &
+  spid=$!
+  for _ in $(seq 100); do grep -qs 'serving on' "$work/serve.log" && break; sleep 0.1; done
+  base=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.log")
+  rc=0
+  # The bytes column: the inventory the upload carries (its envelope adds a few dozen).
+  "$delist" inventory "rootfs:$gen/snap" -q -o json="$work/upload.json"
+  rm -f "$work/out.json"
+  env DELIST_TODAY=2026-11-28 "$delist" scan "rootfs:$gen/snap" --upload "$base" --token-file "$work/token" -q \
+    --fail-on never -o json="$work/out.json" 2>"$work/err" >/dev/null || rc=$?
+  [ "$rc" -eq 0 ] || { echo "server upload failed ($rc):" >&2; tail -n 5 "$work/err" >&2; }
+  hwm=$(awk '/VmHWM/ {print $2}' "/proc/$spid/status")
+  kill "$spid"; wait "$spid" 2>/dev/null || true
+  printf '%-10s %-48s %14s %8s %9d %9s\n' server "serve, one upload of rootfs:GEN/snap" "$(stat -c %s "$work/upload.json")" - $((hwm / 1024)) "$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print("%s/%s" % (s["artifacts"], s["findings"]))' "$work/out.json")"
+fi
