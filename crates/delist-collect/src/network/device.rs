@@ -17,6 +17,12 @@ use std::collections::HashMap;
 /// Merges `network-device` artifacts by MAC (or IP where no MAC is known), keeping the order in
 /// which devices were first seen. Other artifacts are returned unchanged.
 pub fn merge(devices: Vec<Artifact>) -> Vec<Artifact> {
+    merge_in_place(devices).into_iter().flatten().collect()
+}
+
+/// [`merge`] without a second list: each artifact merged into an earlier one leaves `None` in
+/// its place. (Two lists of 200,000 leases' devices were 386 MB at once.)
+fn merge_in_place(devices: Vec<Artifact>) -> Vec<Option<Artifact>> {
     let mut ip_macs: HashMap<String, Vec<String>> = HashMap::new();
     for a in &devices {
         if let Some(mac) = &a.device.mac {
@@ -28,11 +34,11 @@ pub fn merge(devices: Vec<Artifact>) -> Vec<Artifact> {
             }
         }
     }
-    let mut order: Vec<Artifact> = Vec::new();
+    let mut slots: Vec<Option<Artifact>> = devices.into_iter().map(Some).collect();
     let mut index: HashMap<String, usize> = HashMap::new();
-    for a in devices {
+    for i in 0..slots.len() {
+        let Some(a) = &slots[i] else { continue };
         if a.kind != ArtifactKind::NetworkDevice {
-            order.push(a);
             continue;
         }
         let key = match (&a.device.mac, a.device.ips.first()) {
@@ -44,14 +50,20 @@ pub fn merge(devices: Vec<Artifact>) -> Vec<Artifact> {
             (None, None) => format!("name:{}", a.name),
         };
         match index.get(&key) {
-            Some(i) => absorb(&mut order[*i], a),
+            // `j < i`: the first artifact of a key stays in its slot, so it is `Some`.
+            Some(&j) => {
+                if let Some(from) = slots[i].take()
+                    && let Some(Some(into)) = slots.get_mut(j)
+                {
+                    absorb(into, from);
+                }
+            }
             None => {
-                index.insert(key, order.len());
-                order.push(a);
+                index.insert(key, i);
             }
         }
     }
-    order
+    slots
 }
 
 fn union(into: &mut Vec<String>, from: Vec<String>) {
@@ -101,7 +113,7 @@ impl<'a> MergeDevices<'a> {
 
     /// Hands the merged devices to the wrapped sink.
     pub fn finish(self) {
-        for d in merge(self.devices) {
+        for d in merge_in_place(self.devices).into_iter().flatten() {
             self.inner.push(d);
         }
     }
@@ -164,6 +176,21 @@ mod tests {
         let macs: Vec<&str> = cam.fields.iter().filter(|f| f.role == Role::Mac).map(|f| f.field.as_str()).collect();
         assert_eq!(macs, vec!["leases.hardware", "arp.hw_address"]);
         assert_eq!(merged[1].name, "00:11:22:33:44:55");
+    }
+
+    #[test]
+    fn a_merged_device_leaves_its_slot_empty_and_others_pass_in_order() {
+        let a = dev(Some("44:47:cc:01:02:03"), Some("10.0.0.5"), "leases:l");
+        let b = dev(Some("00:11:22:33:44:55"), Some("10.0.0.6"), "leases:l");
+        let again = dev(Some("44:47:cc:01:02:03"), Some("10.0.0.7"), "leases:l");
+        let slots = merge_in_place(vec![
+            a.into_artifact("m", "/l", "leases:l").expect("mac"),
+            b.into_artifact("m", "/l", "leases:l").expect("mac"),
+            again.into_artifact("m", "/l", "leases:l").expect("mac"),
+        ]);
+        let shown: Vec<Option<Vec<&str>>> =
+            slots.iter().map(|s| s.as_ref().map(|a| a.device.ips.iter().map(String::as_str).collect())).collect();
+        assert_eq!(shown, vec![Some(vec!["10.0.0.5", "10.0.0.7"]), Some(vec!["10.0.0.6"]), None]);
     }
 
     #[test]

@@ -15,6 +15,7 @@
 use super::{Observed, ParseError};
 use crate::Sink;
 use delist_core::{Mac, Role};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -96,126 +97,178 @@ pub fn parse(bytes: &[u8]) -> Result<(Format, Vec<Observed>), ParseError> {
     Ok((format, by_mac(obs)))
 }
 
+/// One token of the ISC grammar: its line, its text (borrowed unless a quoted string held an
+/// escape), and whether it was quoted (a quoted `"{"` is a value, not a brace).
+type Token<'a> = (usize, Cow<'a, str>, bool);
+
 /// Tokens of the ISC grammar: words, quoted strings (with `\"` escapes), `{`, `}` and `;`.
-fn isc_tokens(text: &str) -> Result<Vec<(usize, String, bool)>, ParseError> {
-    let mut out = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    let mut line = 1;
-    while let Some((_, c)) = chars.next() {
-        match c {
-            '\n' => line += 1,
-            c if c.is_whitespace() => {}
-            '#' => {
-                for (_, c) in chars.by_ref() {
-                    if c == '\n' {
-                        line += 1;
-                        break;
+///
+/// An iterator, not a list: a 58 MB file holds ~14 million tokens, and a list of them took
+/// 671 MB; the parser holds only the statement it is reading.
+struct IscTokens<'a> {
+    text: &'a str,
+    pos: usize,
+    line: usize,
+}
+
+impl<'a> IscTokens<'a> {
+    fn new(text: &'a str) -> Self {
+        Self { text, pos: 0, line: 1 }
+    }
+}
+
+impl<'a> Iterator for IscTokens<'a> {
+    type Item = Result<Token<'a>, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let bytes = self.text.as_bytes();
+        loop {
+            // The grammar's delimiters are all ASCII, so byte positions at them are char boundaries.
+            let c = *bytes.get(self.pos)?;
+            match c {
+                b'\n' => {
+                    self.line += 1;
+                    self.pos += 1;
+                }
+                b'#' => match memchr_newline(bytes, self.pos) {
+                    Some(n) => {
+                        self.pos = n + 1;
+                        self.line += 1;
                     }
+                    None => self.pos = bytes.len(),
+                },
+                b'{' | b'}' | b';' => {
+                    let t = &self.text[self.pos..self.pos + 1];
+                    self.pos += 1;
+                    return Some(Ok((self.line, Cow::Borrowed(t), false)));
                 }
-            }
-            '{' | '}' | ';' => out.push((line, c.to_string(), false)),
-            '"' => {
-                let start = line;
-                let mut s = String::new();
-                let mut closed = false;
-                while let Some((_, c)) = chars.next() {
-                    match c {
-                        '"' => {
-                            closed = true;
-                            break;
-                        }
-                        '\\' => {
-                            if let Some((_, n)) = chars.next() {
-                                s.push(n);
-                            }
-                        }
-                        '\n' => {
-                            line += 1;
-                            s.push(c);
-                        }
-                        _ => s.push(c),
+                b'"' => return Some(self.quoted()),
+                _ => {
+                    let rest = &self.text[self.pos..];
+                    let ch = rest.chars().next()?;
+                    if ch.is_whitespace() {
+                        self.pos += ch.len_utf8();
+                        continue;
                     }
+                    let len = rest
+                        .char_indices()
+                        .find(|&(_, n)| n.is_whitespace() || matches!(n, '{' | '}' | ';' | '"'))
+                        .map_or(rest.len(), |(i, _)| i);
+                    self.pos += len;
+                    return Some(Ok((self.line, Cow::Borrowed(&rest[..len]), false)));
                 }
-                if !closed {
-                    return Err(ParseError(format!("line {start}: unterminated quoted string")));
-                }
-                out.push((start, s, true));
-            }
-            _ => {
-                let mut s = c.to_string();
-                while let Some((_, n)) = chars.peek() {
-                    if n.is_whitespace() || matches!(n, '{' | '}' | ';' | '"') {
-                        break;
-                    }
-                    s.push(*n);
-                    chars.next();
-                }
-                out.push((line, s, false));
             }
         }
     }
-    Ok(out)
+}
+
+impl<'a> IscTokens<'a> {
+    /// A quoted string from the `"` at `pos`: borrowed whole unless it holds a `\` escape.
+    fn quoted(&mut self) -> Result<Token<'a>, ParseError> {
+        let start = self.line;
+        let body = &self.text[self.pos + 1..];
+        let mut owned: Option<String> = None;
+        let mut chars = body.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '"' => {
+                    self.pos += 1 + i + 1;
+                    let s = owned.map_or(Cow::Borrowed(&body[..i]), Cow::Owned);
+                    return Ok((start, s, true));
+                }
+                '\\' => {
+                    let s = owned.get_or_insert_with(|| body[..i].to_string());
+                    if let Some((_, n)) = chars.next() {
+                        if n == '\n' {
+                            self.line += 1;
+                        }
+                        s.push(n);
+                    }
+                }
+                _ => {
+                    if c == '\n' {
+                        self.line += 1;
+                    }
+                    if let Some(s) = owned.as_mut() {
+                        s.push(c);
+                    }
+                }
+            }
+        }
+        Err(ParseError(format!("line {start}: unterminated quoted string")))
+    }
+}
+
+/// The position of the next `\n` at or after `from`.
+fn memchr_newline(bytes: &[u8], from: usize) -> Option<usize> {
+    bytes.get(from..)?.iter().position(|&b| b == b'\n').map(|i| from + i)
 }
 
 fn parse_isc(text: &str) -> Result<Vec<Observed>, ParseError> {
-    let toks = isc_tokens(text)?;
+    let mut toks = IscTokens::new(text);
     let mut out = Vec::new();
-    let mut i = 0;
-    let word = |i: usize| toks.get(i).map(|t| t.1.as_str());
-    while i < toks.len() {
-        // Top level: `lease ADDR {`, or any other statement or block, skipped whole.
-        if word(i) == Some("lease") && word(i + 2) == Some("{") {
-            let (line, addr) = (toks[i].0, toks[i + 1].1.clone());
-            i += 3;
-            let mut o = Observed::default();
-            o.ip(&addr);
-            let mut stmt: Vec<&(usize, String, bool)> = Vec::new();
-            let mut depth = 1usize;
-            loop {
-                let Some(t) = toks.get(i) else {
-                    return Err(ParseError(format!("line {line}: lease {addr} has no closing `}}`")));
-                };
-                i += 1;
-                match (t.1.as_str(), t.2) {
-                    ("{", false) => depth += 1,
-                    ("}", false) => {
-                        depth -= 1;
-                        stmt.clear();
-                        if depth == 0 {
-                            break;
+    // The top-level statement read so far (up to its `;` or `{`).
+    let mut head: Vec<Token<'_>> = Vec::new();
+    while let Some(t) = toks.next() {
+        let t = t?;
+        match (t.1.as_ref(), t.2) {
+            (";", false) | ("}", false) => head.clear(),
+            ("{", false) => {
+                if let [(line, lease, false), (_, addr, _)] = head.as_slice()
+                    && lease == "lease"
+                {
+                    out.push(isc_lease(&mut toks, *line, addr)?);
+                } else {
+                    // Any other block (`host`, `failover peer`, …): skipped whole.
+                    let mut depth = 1usize;
+                    while depth > 0 {
+                        let Some(t) = toks.next() else { break };
+                        match t? {
+                            (_, b, false) if b == "{" => depth += 1,
+                            (_, b, false) if b == "}" => depth -= 1,
+                            _ => {}
                         }
                     }
-                    (";", false) => {
-                        isc_statement(&stmt, &mut o, t.0)?;
-                        stmt.clear();
-                    }
-                    _ => stmt.push(t),
                 }
+                head.clear();
             }
-            out.push(o);
-        } else {
-            let mut depth = 0usize;
-            while let Some(t) = toks.get(i) {
-                i += 1;
-                match (t.1.as_str(), t.2) {
-                    ("{", false) => depth += 1,
-                    ("}", false) => {
-                        depth = depth.saturating_sub(1);
-                        if depth == 0 {
-                            break;
-                        }
-                    }
-                    (";", false) if depth == 0 => break,
-                    _ => {}
-                }
-            }
+            _ => head.push(t),
         }
     }
     Ok(out)
 }
 
-fn isc_statement(stmt: &[&(usize, String, bool)], o: &mut Observed, line: usize) -> Result<(), ParseError> {
-    let words: Vec<&str> = stmt.iter().map(|t| t.1.as_str()).collect();
+/// The statements of one `lease ADDR { … }` block, after its `{`.
+fn isc_lease(toks: &mut IscTokens<'_>, line: usize, addr: &str) -> Result<Observed, ParseError> {
+    let mut o = Observed::default();
+    o.ip(addr);
+    let mut stmt: Vec<Token<'_>> = Vec::new();
+    let mut depth = 1usize;
+    loop {
+        let Some(t) = toks.next() else {
+            return Err(ParseError(format!("line {line}: lease {addr} has no closing `}}`")));
+        };
+        let t = t?;
+        match (t.1.as_ref(), t.2) {
+            ("{", false) => depth += 1,
+            ("}", false) => {
+                depth -= 1;
+                stmt.clear();
+                if depth == 0 {
+                    return Ok(o);
+                }
+            }
+            (";", false) => {
+                isc_statement(&stmt, &mut o, t.0)?;
+                stmt.clear();
+            }
+            _ => stmt.push(t),
+        }
+    }
+}
+
+fn isc_statement(stmt: &[Token<'_>], o: &mut Observed, line: usize) -> Result<(), ParseError> {
+    let words: Vec<&str> = stmt.iter().map(|t| t.1.as_ref()).collect();
     match words.as_slice() {
         ["hardware", "ethernet", mac] => {
             let m = Mac::parse(mac).ok_or_else(|| {
@@ -320,6 +373,34 @@ mod tests {
         assert_eq!(devs[0].ips, vec!["10.0.0.5", "10.0.0.6"]);
         assert_eq!(devs[0].hostname.as_deref(), Some("cam;1"));
         assert!(devs[0].fields.iter().any(|f| f.field == "dhcp.vendor_class" && f.value == "udhcp 1.19"));
+    }
+
+    #[test]
+    fn isc_tokens_borrow_the_text_unless_a_quote_holds_an_escape() {
+        let toks: Vec<Token<'_>> = IscTokens::new("lease 10.0.0.5 { # note\n uid \"a\\\"b\"; x \"plain\";\n}")
+            .map(|t| t.expect("token"))
+            .collect();
+        let shown: Vec<(usize, &str, bool, bool)> =
+            toks.iter().map(|(l, t, q)| (*l, t.as_ref(), *q, matches!(t, Cow::Borrowed(_)))).collect();
+        assert_eq!(
+            shown,
+            vec![
+                (1, "lease", false, true),
+                (1, "10.0.0.5", false, true),
+                (1, "{", false, true),
+                (2, "uid", false, true),
+                (2, "a\"b", true, false),
+                (2, ";", false, true),
+                (2, "x", false, true),
+                (2, "plain", true, true),
+                (2, ";", false, true),
+                (3, "}", false, true),
+            ]
+        );
+        // A quoted `{` is a value: the block is not opened by it.
+        let (_, devs) = parse(b"lease 10.0.0.5 {\n client-hostname \"{\";\n hardware ethernet 44:47:cc:01:02:03;\n}\n")
+            .expect("parses");
+        assert_eq!(devs[0].hostname.as_deref(), Some("{"));
     }
 
     #[test]
