@@ -4,7 +4,7 @@ use crate::args::{
     AgentArgs, CatalogCommand, Cli, Command, Common, DiffArgs, ExplainArgs, ExportArgs, Judge, LookupArgs, ScanArgs,
     ServeArgs, ServeCommand, TokenCommand,
 };
-use crate::output::{emit, sinks};
+use crate::output::{emit, emit_with, sinks};
 use anyhow::{Context, Result, anyhow, bail};
 use delist_collect::target::Target;
 use delist_core::catalog::{self, Catalog, SourceFile, oui::OuiTable};
@@ -189,7 +189,7 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
                 }
             }
             if inventory_only {
-                emit(&outputs, |f| delist_report::inventory(&inv, f))?;
+                emit_with(&outputs, |f, w| delist_report::write_inventory(&inv, f, w))?;
                 return Ok(ExitCode::SUCCESS);
             }
             let mut findings = Vec::new();
@@ -229,7 +229,7 @@ fn scan(a: &ScanArgs, inventory_only: bool) -> Result<ExitCode> {
         }
     }
     let cx = delist_report::Context { today, fail_on, catalog: Some(&catalog) };
-    emit(&outputs, |f| delist_report::report(&report, f, &cx))?;
+    emit_with(&outputs, |f, w| delist_report::write_report(&report, f, &cx, w))?;
     Ok(if report.fails(fail_on) { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 

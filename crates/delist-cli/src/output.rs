@@ -35,19 +35,30 @@ pub fn sinks(specs: &[String]) -> Result<Vec<Sink>> {
 
 /// Writes each sink's rendering.
 pub fn emit(sinks: &[Sink], render: impl Fn(Format) -> String) -> Result<()> {
+    emit_with(sinks, |f, w| w.write_all(render(f).as_bytes()))
+}
+
+/// Writes each sink's rendering as `write` produces it (through a buffer), so that a large
+/// report is never held whole as text.
+pub fn emit_with(sinks: &[Sink], write: impl Fn(Format, &mut dyn Write) -> std::io::Result<()>) -> Result<()> {
     for s in sinks {
-        let text = render(s.format);
         match &s.file {
             None => {
-                let mut stdout = std::io::stdout().lock();
-                if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+                let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+                if let Err(e) = write(s.format, &mut stdout).and_then(|()| stdout.flush()) {
                     // A closed pipe (`delist scan | head`) is the reader's choice, not a failure.
                     if e.kind() != std::io::ErrorKind::BrokenPipe {
                         return Err(e).context("writing to stdout");
                     }
                 }
             }
-            Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,
+            Some(p) => {
+                let file = std::fs::File::create(p).with_context(|| format!("writing {}", p.display()))?;
+                let mut file = std::io::BufWriter::with_capacity(1 << 16, file);
+                write(s.format, &mut file)
+                    .and_then(|()| file.flush())
+                    .with_context(|| format!("writing {}", p.display()))?;
+            }
         }
     }
     Ok(())

@@ -5,7 +5,7 @@
 
 use crate::args::ScreenArgs;
 use crate::commands::{Setup, VERSION, format_of, mapping, setup};
-use crate::output::emit;
+use crate::output::emit_with;
 use anyhow::{Context, Result, anyhow, bail};
 use delist_collect::feed::{self, Field, Header, Row, Visitor};
 use delist_core::report::{CatalogRef, Report, ScreenSummary, Target, Tool};
@@ -206,6 +206,6 @@ pub fn screen(a: &ScreenArgs) -> Result<std::process::ExitCode> {
     }
     let others: Vec<crate::output::Sink> = outputs.into_iter().filter(|s| s.format != Format::Csv).collect();
     let cx = delist_report::Context { today, fail_on, catalog: Some(&catalog) };
-    emit(&others, |f| delist_report::report(&report, f, &cx))?;
+    emit_with(&others, |f, w| delist_report::write_report(&report, f, &cx, w))?;
     Ok(if report.fails(fail_on) { std::process::ExitCode::from(1) } else { std::process::ExitCode::SUCCESS })
 }

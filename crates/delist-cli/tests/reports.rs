@@ -224,3 +224,33 @@ fn html_report_opens_offline_in_headless_chromium() {
     // Keep the screenshot where a human can look at it.
     let _ = std::fs::copy(&shot, repo().join("target/html-report.png"));
 }
+
+/// Reports are written as they are serialized (a large JSON report is never held whole): the
+/// bytes on stdout are the bytes of `-o json=FILE`, and a reader that closes the pipe before
+/// reading (`delist scan | head -c0`) does not turn the scan into an error.
+#[test]
+fn streamed_json_is_the_same_on_stdout_and_in_a_file_and_a_closed_pipe_is_not_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("r.json");
+    let target = format!("rootfs:{}", fixture("dpkg/root"));
+    let to_file = delist(&["scan", &target, "-o", &format!("json={}", file.display())]);
+    let to_stdout = delist(&["scan", &target, "-o", "json"]);
+    assert_eq!(to_file.status.code(), Some(1), "{}", String::from_utf8_lossy(&to_file.stderr));
+    assert_eq!(to_stdout.status.code(), Some(1));
+    let written = std::fs::read(&file).expect("report file");
+    assert!(written.ends_with(b"}\n"), "one JSON document and a newline");
+    assert_eq!(to_stdout.stdout, written);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_delist"))
+        .args(["scan", &target, "-o", "json"])
+        .env("DELIST_TODAY", "2026-11-28")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run delist");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "the findings' exit code, not an error: {stderr}");
+    assert!(!stderr.contains("writing to stdout"), "{stderr}");
+}

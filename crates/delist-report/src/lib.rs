@@ -2,7 +2,8 @@
 //! and machines (JSON).
 //!
 //! Owns formatting only: it never decides what is a finding and never touches the filesystem —
-//! callers hand it values and get strings back. A new output format is a module here plus a
+//! callers hand it values and get strings back, or hand it a writer ([`write_report`]: a large
+//! report's JSON is written as it is serialized, never held whole). A new output format is a module here plus a
 //! variant of [`Format`].
 
 pub mod catalog;
@@ -58,6 +59,29 @@ pub fn json<T: Serialize>(value: &T) -> String {
     let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
+}
+
+/// Pretty JSON with a final newline, written as it is serialized: the JSON of 400,000 findings
+/// is near a gigabyte, and as one string it was the largest allocation of a scan.
+pub fn write_json<T: Serialize>(value: &T, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, value)?;
+    w.write_all(b"\n")
+}
+
+/// [`report`], written to `w`; JSON streamed (the other formats are built, then written).
+pub fn write_report(r: &Report, format: Format, cx: &Context<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    match format {
+        Format::Json => write_json(r, w),
+        _ => w.write_all(report(r, format, cx).as_bytes()),
+    }
+}
+
+/// [`inventory`], written to `w`; JSON streamed.
+pub fn write_inventory(inv: &Inventory, format: Format, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    match format {
+        Format::Table => w.write_all(table::inventory(inv).as_bytes()),
+        _ => write_json(inv, w),
+    }
 }
 
 pub fn report(r: &Report, format: Format, cx: &Context<'_>) -> String {
