@@ -54,7 +54,7 @@ fn kaspersky_signed_thin_binary() {
     let a = one(inspect_macho(&b, "/bin/kav-helper"));
     assert_eq!(a.kind, ArtifactKind::Executable);
     assert_eq!(a.name, "kav-helper");
-    let s = a.signer.clone().expect("signer");
+    let s = *a.signer.clone().expect("signer");
     assert_eq!(
         s,
         Signer {
@@ -133,9 +133,9 @@ fn universal_binary_gives_one_artifact_with_a_signer_per_slice() {
     assert_eq!(&b[..4], &[0xca, 0xfe, 0xba, 0xbe]);
     let a = one(inspect_macho(&b, "/bin/kav-universal"));
     let cdhashes: Vec<_> =
-        a.signer.iter().chain(&a.other_signers).map(|s| s.cdhash.clone().unwrap_or_default()).collect();
+        a.signer.as_deref().into_iter().chain(&a.other_signers).map(|s| s.cdhash.clone().unwrap_or_default()).collect();
     assert_eq!(cdhashes, ["37875ed1c1c54080527fd81e30596ddf2a8a7313", "8812e9e6f93c9baf2e0a8d2b475b9a7a379473c5"]);
-    for s in a.signer.iter().chain(&a.other_signers) {
+    for s in a.signer.as_deref().into_iter().chain(&a.other_signers) {
         assert_eq!(s.team_id.as_deref(), Some(KAV_TEAM));
         assert_eq!(s.signing_id.as_deref(), Some("com.kaspersky.kav.universal"));
         assert_eq!(s.sha1.as_deref(), Some(KAV_LEAF_SHA1));
@@ -361,7 +361,7 @@ fn bit_flipped_copies_never_panic_and_flips_in_signed_bytes_are_caught() {
             if let Some(Ok(v)) = got {
                 for a in &v {
                     // The k-th signer is the k-th signed slice's (or the package's).
-                    let s = a.signer.iter().chain(&a.other_signers).nth(k);
+                    let s = a.signer.as_deref().into_iter().chain(&a.other_signers).nth(k);
                     assert_ne!(s.and_then(|s| s.digest_ok), Some(true), "{f}: flip at {at} still reads as intact");
                 }
             }

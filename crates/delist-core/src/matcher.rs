@@ -1354,7 +1354,7 @@ scope = "all"
         {
             windows = windows.field("certificate.store", place, Role::Other);
         }
-        windows.signer = Some(crate::model::Signer { sha1: Some("ab".into()), ..Default::default() });
+        windows.signer = Some(Box::new(crate::model::Signer { sha1: Some("ab".into()), ..Default::default() }));
         assert_eq!(
             remediation(&windows).as_deref(),
             Some(

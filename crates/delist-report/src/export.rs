@@ -91,7 +91,7 @@ impl Input<'_> {
             if f.waiver.is_some() {
                 continue;
             }
-            if let Some(s) = &f.artifact.signer {
+            if let Some(s) = f.artifact.signer.as_deref() {
                 signers.push(s);
             }
             if let Some(h) = &f.artifact.sha256 {

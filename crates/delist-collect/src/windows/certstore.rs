@@ -165,7 +165,7 @@ pub fn artifact(s: Signer, hive_path: &str, places: &[String], target: &str) -> 
     }
     // The certificate's identity goes in `signer` for reports and exports, but not through
     // `Artifact::signer`: a certificate in a store signed nothing, so it is no signature evidence.
-    a.signer = Some(s);
+    a.signer = Some(Box::new(s));
     a
 }
 

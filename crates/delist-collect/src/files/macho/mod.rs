@@ -369,7 +369,7 @@ pub fn add_signatures(mut a: Artifact, slices: &[Slice]) -> Option<Artifact> {
         if let Some(Err(e)) = &sig.cms {
             a = a.field("macho.signature_error", e.clone(), Role::Other);
         }
-        let dup = a.signer.as_ref() == Some(&signer) || a.other_signers.contains(&signer);
+        let dup = a.signer.as_deref() == Some(&signer) || a.other_signers.contains(&signer);
         if !dup {
             a = a.signer(signer);
         }
