@@ -31,6 +31,7 @@ use crate::purl::Purl;
 use aho_corasick::AhoCorasick;
 use jiff::civil::Date;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 /// Index into the catalog: (vendor, identifier) or (vendor, name) positions.
 #[derive(Debug, Clone, Copy)]
@@ -117,6 +118,9 @@ pub struct Evaluation {
     pub attributed: bool,
 }
 
+/// Shared list references, by list index and qualifier.
+type ListRefs = HashMap<(usize, Option<String>), Arc<ListRef>>;
+
 /// The compiled catalog.
 pub struct Matcher<'c> {
     catalog: &'c Catalog,
@@ -133,6 +137,9 @@ pub struct Matcher<'c> {
     /// Every vendor name as a padded key, for token-boundary mentions.
     mention_keys: Vec<(usize, String)>,
     mentions: Option<AhoCorasick>,
+    /// The list references handed out so far, by list and qualifier: every finding under the
+    /// same list shares one (a `Mutex`, as a server's threads share one matcher).
+    list_refs: Mutex<ListRefs>,
 }
 
 /// What one artifact says about one vendor.
@@ -198,7 +205,17 @@ impl<'c> Matcher<'c> {
             .match_kind(aho_corasick::MatchKind::Standard)
             .build(mention_keys.iter().map(|(_, k)| k.as_str()))
             .ok();
-        Self { catalog, names, packages, domains, exact, purl_namespaces, mention_keys, mentions }
+        Self {
+            catalog,
+            names,
+            packages,
+            domains,
+            exact,
+            purl_namespaces,
+            mention_keys,
+            mentions,
+            list_refs: Mutex::default(),
+        }
     }
 
     pub fn catalog(&self) -> &'c Catalog {
@@ -541,6 +558,24 @@ impl<'c> Matcher<'c> {
             && cover.covers_origin(lineage)
     }
 
+    /// The shared reference to list `li` under `qualifier`.
+    fn list_ref(&self, li: usize, qualifier: Option<String>) -> Arc<ListRef> {
+        let make = |qualifier: Option<String>| {
+            let list: &List = &self.catalog.lists[li];
+            Arc::new(ListRef {
+                id: list.id.clone(),
+                title: list.title.clone(),
+                authority: list.authority.clone(),
+                deadline: list.final_deadline().map(|d| d.date.to_string()),
+                binding: list.binding,
+                qualifier,
+            })
+        };
+        // A poisoned lock (a panic elsewhere while it was held) only loses the sharing.
+        let Ok(mut refs) = self.list_refs.lock() else { return make(qualifier) };
+        refs.entry((li, qualifier)).or_insert_with_key(|(_, q)| make(q.clone())).clone()
+    }
+
     /// The selected lists that cover this vendor's artifact, with the qualifier of each.
     pub(crate) fn covering(
         &self,
@@ -550,7 +585,7 @@ impl<'c> Matcher<'c> {
         idents: &[usize],
         cats: &HashSet<String>,
         today: Date,
-    ) -> Vec<ListRef> {
+    ) -> Vec<Arc<ListRef>> {
         self.covering_with(selection, vendor_idx, product, idents, cats, today, true)
     }
 
@@ -565,7 +600,7 @@ impl<'c> Matcher<'c> {
         cats: &HashSet<String>,
         today: Date,
         by_origin: bool,
-    ) -> Vec<ListRef> {
+    ) -> Vec<Arc<ListRef>> {
         let vendor = &self.catalog.vendors[vendor_idx];
         let owners = self.catalog.lineage(&vendor.id);
         let lineage: Vec<&str> = owners.iter().map(|v| v.id.as_str()).collect();
@@ -593,14 +628,7 @@ impl<'c> Matcher<'c> {
                 }
             }
             if covered {
-                out.push(ListRef {
-                    id: list.id.clone(),
-                    title: list.title.clone(),
-                    authority: list.authority.clone(),
-                    deadline: list.final_deadline().map(|d| d.date.to_string()),
-                    binding: list.binding,
-                    qualifier: (!qualifiers.is_empty()).then(|| qualifiers.join("; ")),
-                });
+                out.push(self.list_ref(*li, (!qualifiers.is_empty()).then(|| qualifiers.join("; "))));
             }
         }
         out
@@ -620,7 +648,11 @@ impl<'c> Matcher<'c> {
                 }
                 let lists = self.covering(selection, vi, id.product.as_deref(), &[ii], &cats, today);
                 if !lists.is_empty() {
-                    out.push(InForce { vendor: v, identifier: id, lists: lists.into_iter().map(|l| l.id).collect() });
+                    out.push(InForce {
+                        vendor: v,
+                        identifier: id,
+                        lists: lists.iter().map(|l| l.id.clone()).collect(),
+                    });
                 }
             }
         }
@@ -644,7 +676,7 @@ impl<'c> Matcher<'c> {
         idents: &[usize],
         cats: &HashSet<String>,
         today: Date,
-    ) -> Vec<ListRef> {
+    ) -> Vec<Arc<ListRef>> {
         let vendor = &self.catalog.vendors[vendor_idx];
         let owners = self.catalog.lineage(&vendor.id);
         let mut out = Vec::new();
@@ -669,14 +701,14 @@ impl<'c> Matcher<'c> {
                 }
             }
             if judges && !allowed {
-                out.push(ListRef {
+                out.push(Arc::new(ListRef {
                     id: rule.id(),
                     title: format!("Not an approved vendor ({})", rule.describe()),
                     authority: format!("policy {}", rule.source),
                     deadline: None,
                     binding: true,
                     qualifier: None,
-                });
+                }));
             }
         }
         out
@@ -1106,6 +1138,18 @@ until = 2021-01-01
         assert_eq!(f[0].confidence, Confidence::Confirmed);
         assert_eq!(f[0].product.as_deref(), Some("Acme Agent"));
         assert_eq!(f[0].lists.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), vec!["all-acme"]);
+    }
+
+    #[test]
+    fn findings_under_one_list_share_its_reference() {
+        let c = catalog();
+        let m = Matcher::new(&c);
+        let sel = Selection::default_for(&c);
+        let today = today();
+        let a = m.evaluate(&deb("acme-agent", "Acme Widgets Co., Ltd."), &sel, today);
+        let b = m.evaluate(&deb("other", "ACME"), &sel, today);
+        assert!(Arc::ptr_eq(&a[0].lists[0], &b[0].lists[0]), "one copy of a list's title and authority");
+        assert_eq!(a[0].lists[0].id, "all-acme");
     }
 
     #[test]

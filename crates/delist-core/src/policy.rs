@@ -374,14 +374,14 @@ mod tests {
             vendor_name: vendor.into(),
             product: None,
             confidence: Confidence::Likely,
-            lists: vec![ListRef {
+            lists: vec![std::sync::Arc::new(ListRef {
                 id: "ban".into(),
                 title: "T".into(),
                 authority: "A".into(),
                 deadline: None,
                 binding: true,
                 qualifier: None,
-            }],
+            })],
             artifact: ArtifactRef {
                 kind: ArtifactKind::SbomComponent,
                 name: "x".into(),
