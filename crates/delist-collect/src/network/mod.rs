@@ -178,6 +178,21 @@ impl std::fmt::Display for ParseError {
 /// Reads a whole input file of at most `cap` bytes (lease files, nmap XML, MAC lists).
 pub(crate) fn read_capped(path: &std::path::Path, cap: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
+    let f = open_capped(path, cap)?;
+    let mut buf = Vec::new();
+    // The size it has now (under the cap), so the buffer is not doubled past it while read.
+    let len = f.metadata().map_or(0, |m| m.len());
+    buf.try_reserve_exact(usize::try_from(len).unwrap_or(0).saturating_add(1))
+        .map_err(|e| format!("cannot read {len} bytes: {e}"))?;
+    f.take(cap + 1).read_to_end(&mut buf).map_err(|e| format!("cannot read: {e}"))?;
+    if buf.len() as u64 > cap {
+        return Err(format!("file grew over the {cap}-byte limit while read"));
+    }
+    Ok(buf)
+}
+
+/// Opens an input file that must be a regular file of at most `cap` bytes.
+pub(crate) fn open_capped(path: &std::path::Path, cap: u64) -> Result<std::fs::File, String> {
     let f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
     let md = f.metadata().map_err(|e| format!("cannot read: {e}"))?;
     if !md.is_file() {
@@ -186,12 +201,7 @@ pub(crate) fn read_capped(path: &std::path::Path, cap: u64) -> Result<Vec<u8>, S
     if md.len() > cap {
         return Err(format!("file is {} bytes, over the {cap}-byte limit", md.len()));
     }
-    let mut buf = Vec::new();
-    f.take(cap + 1).read_to_end(&mut buf).map_err(|e| format!("cannot read: {e}"))?;
-    if buf.len() as u64 > cap {
-        return Err(format!("file grew over the {cap}-byte limit while read"));
-    }
-    Ok(buf)
+    Ok(f)
 }
 
 /// The artifact path of an input file: `/` and its file name, as SBOM and inventory files do.
