@@ -195,6 +195,8 @@ impl<'a> IscTokens<'a> {
                 }
             }
         }
+        // Nothing follows an unterminated string: the iterator ends after this error.
+        self.pos = self.text.len();
         Err(ParseError(format!("line {start}: unterminated quoted string")))
     }
 }
@@ -397,6 +399,10 @@ mod tests {
                 (3, "}", false, true),
             ]
         );
+        let mut cut = IscTokens::new("x \"open");
+        assert!(matches!(cut.next(), Some(Ok(_))));
+        assert!(matches!(cut.next(), Some(Err(_))));
+        assert!(cut.next().is_none(), "an unterminated string ends the tokens");
         // A quoted `{` is a value: the block is not opened by it.
         let (_, devs) = parse(b"lease 10.0.0.5 {\n client-hostname \"{\";\n hardware ethernet 44:47:cc:01:02:03;\n}\n")
             .expect("parses");
