@@ -93,6 +93,12 @@ row zip-bomb  "file:$gen/bomb-ratio.zip"              "$gen/bomb-ratio.zip"
 row container "docker-archive:$gen/image.docker.tar"  "$gen/image.docker.tar"
 row sbom      "sbom:$gen/large.cdx.json"              "$gen/large.cdx.json"
 row inventory "inventory:$gen/inventory/intune-appinvrawdata.csv" "$gen/inventory/intune-appinvrawdata.csv"
+# The same scan written as each other report format (the JSON report is the row above): what a
+# format costs beyond the findings it writes out.
+for fmt in sarif csv junit html table; do
+  measure "out-$fmt" "inventory:GEN/…/intune-appinvrawdata.csv -o $fmt" "$gen/inventory/intune-appinvrawdata.csv" \
+    scan "inventory:$gen/inventory/intune-appinvrawdata.csv" -q --fail-on never -o "$fmt=$work/out.$fmt"
+done
 row feed      "$gen/feed.csv"                         "$gen/feed.csv" screen
 row pcap      "pcap:$gen/big.pcap"                    "$gen/big.pcap"
 row nmap      "nmap:$gen/nmap/scan.xml"               "$gen/nmap/scan.xml"
