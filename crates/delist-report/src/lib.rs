@@ -68,13 +68,14 @@ pub fn write_json<T: Serialize>(value: &T, w: &mut dyn std::io::Write) -> std::i
     w.write_all(b"\n")
 }
 
-/// [`report`], written to `w`; JSON, SARIF and CSV streamed (the other formats are built, then
-/// written).
+/// [`report`], written to `w`; JSON, SARIF, CSV and HTML streamed (the table and JUnit are built,
+/// then written).
 pub fn write_report(r: &Report, format: Format, cx: &Context<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     match format {
         Format::Json => write_json(r, w),
         Format::Sarif => sarif::write(r, w),
         Format::Csv => csv::write(r, w),
+        Format::Html => html::write(r, cx, w),
         _ => w.write_all(report(r, format, cx).as_bytes()),
     }
 }
